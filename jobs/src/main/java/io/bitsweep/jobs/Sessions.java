@@ -1,0 +1,37 @@
+package io.bitsweep.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Builds the one Spark session a bitsweep command uses. */
+public final class Sessions {
+  private Sessions() {}
+
+  /**
+   * Returns the active session, or creates one named {@code appName} from {@code options}. A
+   * local master binds the driver to 127.0.0.1 and turns the web UI off unless the Spark
+   * configuration says otherwise.
+   */
+  public static SparkSession getOrCreate(String appName, SparkOptions options) {
+    SparkConf conf = new SparkConf();
+    if (options.master() != null) {
+      conf.setMaster(options.master());
+    } else if (!conf.contains("spark.master")) {
+      conf.setMaster(SparkOptions.MASTER_DEFAULT);
+    }
+    conf.setIfMissing("spark.app.name", appName);
+    boolean local = conf.get("spark.master").startsWith("local");
+    if (local) {
+      conf.setIfMissing("spark.driver.host", "127.0.0.1");
+      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      conf.setIfMissing("spark.ui.enabled", "false");
+    }
+    conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+    conf.setIfMissing("spark.sql.shuffle.partitions", local ? "4" : "64");
+    // A sweep task is long and CPU-bound; speculation would only duplicate the work.
+    conf.setIfMissing("spark.speculation", "false");
+    conf.setIfMissing("spark.sql.session.timeZone", "UTC");
+    options.conf().forEach(conf::set);
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}

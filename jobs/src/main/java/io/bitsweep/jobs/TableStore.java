@@ -1,0 +1,163 @@
+package io.bitsweep.jobs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The Parquet tables of one output folder (a local path or any Hadoop file system URI such as
+ * {@code s3a://bucket/run}). Whole-table writes go to a temporary folder first and replace the
+ * table only once complete, so a failed job never leaves a half-written table behind.
+ */
+public final class TableStore {
+  private final SparkSession spark;
+  private final String root;
+
+  public TableStore(SparkSession spark, String root) {
+    this.spark = spark;
+    this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+  }
+
+  /** The output folder. */
+  public String root() {
+    return root;
+  }
+
+  /** Location of a table, {@code <root>/<table name>}. */
+  public String location(Table table) {
+    return root + "/" + table.tableName();
+  }
+
+  /** Location of any other file or folder under the output folder. */
+  public String location(String child) {
+    return root + "/" + child;
+  }
+
+  /** Whether the table has been written (has at least its folder). */
+  public boolean exists(Table table) {
+    return exists(location(table));
+  }
+
+  /** Whether a path exists, through its Hadoop file system. */
+  public boolean exists(String location) {
+    try {
+      Path path = new Path(location);
+      return fileSystem(path).exists(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot check " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads a table and checks that it has every column of its schema with the right type.
+   *
+   * @throws IllegalStateException naming the table, the column, expected and found type, and the
+   *     step that writes the table
+   */
+  public Dataset<Row> read(Table table) {
+    String location = location(table);
+    if (!exists(location)) {
+      throw new IllegalStateException(
+          String.format(
+              Locale.ROOT,
+              "Cannot read table %s at %s: it does not exist; run `bitsweep %s` first",
+              table.tableName(),
+              location,
+              table.writtenBy()));
+    }
+    Dataset<Row> rows = spark.read().schema(table.schema()).parquet(location);
+    checkSchema(table, spark.read().parquet(location).schema());
+    return rows;
+  }
+
+  private static void checkSchema(Table table, StructType found) {
+    for (StructField expected : table.schema().fields()) {
+      StructField actual =
+          Arrays.stream(found.fields()).filter(f -> f.name().equals(expected.name())).findFirst().orElse(null);
+      if (actual == null || !actual.dataType().sameType(expected.dataType())) {
+        throw new IllegalStateException(
+            String.format(
+                Locale.ROOT,
+                "Cannot read table %s: column %s should be %s, found %s; the table was written by"
+                    + " another bitsweep version, so rerun `bitsweep %s`",
+                table.tableName(),
+                expected.name(),
+                expected.dataType().simpleString(),
+                actual == null ? "no such column" : actual.dataType().simpleString(),
+                table.writtenBy()));
+      }
+    }
+  }
+
+  /** Replaces a table with {@code rows}, atomically: readers see the old table or the new one. */
+  public void replace(Table table, Dataset<Row> rows) {
+    String target = location(table);
+    String staging = location("_staging-" + table.tableName() + "-" + UUID.randomUUID());
+    rows.write().mode(SaveMode.ErrorIfExists).parquet(staging);
+    try {
+      Path targetPath = new Path(target);
+      Path stagingPath = new Path(staging);
+      FileSystem fs = fileSystem(targetPath);
+      if (fs.exists(targetPath) && !fs.delete(targetPath, true)) {
+        throw new IOException("could not delete the previous table");
+      }
+      if (!fs.rename(stagingPath, targetPath)) {
+        throw new IOException("could not rename " + staging + " to " + target);
+      }
+    } catch (IOException e) {
+      deleteQuietly(staging);
+      throw new UncheckedIOException("Cannot replace table " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Appends rows to a table. Spark's output committer publishes a job's files only when the job
+   * succeeds, and only one attempt of each task, so a killed job or a retried task adds no rows.
+   */
+  public void append(Table table, Dataset<Row> rows) {
+    rows.write().mode(SaveMode.Append).parquet(location(table));
+  }
+
+  /** Deletes a path and everything under it, if it exists. */
+  public void delete(String location) {
+    try {
+      Path path = new Path(location);
+      fileSystem(path).delete(path, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void deleteQuietly(String location) {
+    try {
+      delete(location);
+    } catch (UncheckedIOException ignored) {
+      // the original failure is the one worth reporting
+    }
+  }
+
+  /** The Hadoop file system of a path, configured from the Spark session. */
+  public FileSystem fileSystem(Path path) throws IOException {
+    return path.getFileSystem(hadoopConf());
+  }
+
+  /** The session's Hadoop configuration (S3A settings included). */
+  public Configuration hadoopConf() {
+    return spark.sparkContext().hadoopConfiguration();
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+}
