@@ -24,18 +24,18 @@ public final class Logits {
         best = i;
       } else if (Float.isNaN(value)) {
         throw new IllegalArgumentException(
-            "Invalid logits row: entry " + i + " is NaN; check the forward pass for overflow");
+            "Invalid logits row: entry " + i + " is NaN. Check the forward pass for overflow");
       }
     }
     if (best < 0) {
       throw new IllegalArgumentException(
-          "Invalid logits row: all " + vocab + " entries are -Infinity; expected a finite logit");
+          "Invalid logits row: all " + vocab + " entries are -Infinity, expected a finite logit");
     }
     if (bestValue == Float.POSITIVE_INFINITY) {
       throw new IllegalArgumentException(
           "Invalid logits row: entry "
               + best
-              + " is Infinity; check the forward pass for overflow");
+              + " is Infinity. Check the forward pass for overflow");
     }
     return best;
   }
@@ -83,7 +83,7 @@ public final class Logits {
               + logP.length
               + " log-probabilities but Q has "
               + logQ.length
-              + "; both must cover the same vocabulary");
+              + ". Both must cover the same vocabulary");
     }
     double sum = 0;
     for (int i = 0; i < logP.length; i++) {
@@ -96,7 +96,30 @@ public final class Logits {
 
   /** Returns KL(softmax(p) || softmax(q)) in nats for two rows of logits of the same length. */
   public static double kldOfLogits(float[] p, int pOffset, float[] q, int qOffset, int vocab) {
-    return kld(logSoftmax(p, pOffset, vocab), logSoftmax(q, qOffset, vocab));
+    return kld(LogitsRow.of(p, pOffset, vocab), LogitsRow.of(q, qOffset, vocab));
+  }
+
+  /**
+   * Returns KL(P || Q) in nats, in double from the logits with no float32 rounding, for two
+   * summarized rows of the same length. Same conventions as {@link #kld(double[], double[])}.
+   */
+  public static double kld(LogitsRow p, LogitsRow q) {
+    if (p.vocab() != q.vocab()) {
+      throw new IllegalArgumentException(
+          "Cannot compute KL divergence: P has "
+              + p.vocab()
+              + " tokens but Q has "
+              + q.vocab()
+              + ". Both must cover the same vocabulary");
+    }
+    double sum = 0;
+    for (int i = 0; i < p.vocab(); i++) {
+      double logP = p.logProb(i);
+      if (logP != Double.NEGATIVE_INFINITY) {
+        sum += Math.exp(logP) * (logP - q.logProb(i));
+      }
+    }
+    return sum;
   }
 
   static void checkRow(float[] logits, int offset, int vocab) {

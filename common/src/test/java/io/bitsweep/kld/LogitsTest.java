@@ -69,7 +69,7 @@ class LogitsTest {
   void rejectsInvalidRows() {
     assertThatThrownBy(() -> Logits.argmax(new float[] {1f, Float.NaN, 2f}, 0, 3))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid logits row: entry 1 is NaN; check the forward pass for overflow");
+        .hasMessage("Invalid logits row: entry 1 is NaN. Check the forward pass for overflow");
     assertThatThrownBy(() -> Logits.argmax(new float[] {Float.NaN, 2f}, 0, 2))
         .hasMessageContaining("entry 0 is NaN");
     assertThatThrownBy(() -> Logits.logSumExp(new float[] {1f, Float.POSITIVE_INFINITY}))
@@ -101,7 +101,7 @@ class LogitsTest {
   void kldRejectsDifferentLengths() {
     assertThatThrownBy(() -> Logits.kld(new double[3], new double[4]))
         .hasMessage(
-            "Cannot compute KL divergence: P has 3 log-probabilities but Q has 4; both must cover"
+            "Cannot compute KL divergence: P has 3 log-probabilities but Q has 4. Both must cover"
                 + " the same vocabulary");
   }
 
