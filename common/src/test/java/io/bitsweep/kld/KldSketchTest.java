@@ -62,6 +62,20 @@ class KldSketchTest {
   }
 
   @Test
+  void quantileRankToleratesFractionRounding() {
+    KldSketch sketch = new KldSketch();
+    for (int i = 0; i < 12_000; i++) {
+      sketch.record(i < 11_988 ? 0.1 : 1.0); // rank 11988 is the last 0.1
+    }
+    assertThat(99.9 / 100 * 12_000)
+        .as("the product rounds above the integer")
+        .isGreaterThan(11_988);
+    assertThat(sketch.quantile(99.9 / 100))
+        .isCloseTo(0.1, within(0.1 * KldSketch.RELATIVE_PRECISION));
+    assertThat(sketch.quantile(0.9991)).isCloseTo(1.0, within(KldSketch.RELATIVE_PRECISION));
+  }
+
+  @Test
   void mergeIsOrderIndependent() {
     double[] values = kldLikeValues(new Random(21), 20_000);
     List<KldSketch> parts = new ArrayList<>();
