@@ -15,13 +15,13 @@ import java.util.Locale;
  *
  * <ol>
  *   <li>{@code scale = max((max - min) / (2^bits - 1), 1e-7f)};
- *   <li>the edge is the value of larger magnitude: {@code min} if {@code |min| > |max|}
- *       (strictly), else {@code max}, in which case the scale is negated;
+ *   <li>the edge is the value of larger magnitude: {@code min} if {@code |min| > |max|} (strictly),
+ *       else {@code max}, in which case the scale is negated;
  *   <li>{@code q0 = rint(edge / scale)}; if {@code q0 != 0} the scale becomes {@code edge / q0} and
- *       the bias is the edge, so that zero falls exactly on code {@code -q0}; otherwise the bias
- *       is 0;
- *   <li>each code is {@code rint((w - bias) / scale)} (ties to even), clamped to {@code [0,
- *       2^bits - 1]}, computed with the float32 scale and bias;
+ *       the bias is the edge, so that zero falls exactly on code {@code -q0}; otherwise the bias is
+ *       0;
+ *   <li>each code is {@code rint((w - bias) / scale)} (ties to even), clamped to {@code [0, 2^bits
+ *       - 1]}, computed with the float32 scale and bias;
  *   <li>scale and bias are stored in the weight's dtype, rounded to nearest even.
  * </ol>
  *
@@ -41,6 +41,11 @@ public final class AffineQuantizer {
   /** The lower bound on the scale magnitude, as in the MLX kernel. */
   static final float EPS = 1e-7f;
 
+  /**
+   * Whether {@link VectorKernel} can run in this JVM; it gives the same results as the scalar loop.
+   */
+  static final boolean VECTOR_KERNEL = vectorKernelAvailable();
+
   /** 1.5 * 2^23: adding it leaves no fraction bits, so float addition rounds to an integer. */
   static final float ROUNDING_OFFSET = 0x1.8p23f;
 
@@ -51,8 +56,8 @@ public final class AffineQuantizer {
   /**
    * Creates an affine quantizer.
    *
-   * @throws IllegalArgumentException listing the allowed values when bits or group size is not
-   *     one MLX supports
+   * @throws IllegalArgumentException listing the allowed values when bits or group size is not one
+   *     MLX supports
    */
   public AffineQuantizer(int bits, int groupSize) {
     this.bits = checkBits(bits, "bits");
@@ -74,7 +79,9 @@ public final class AffineQuantizer {
   public static AffineQuantizer of(QuantSetting setting) {
     if (!setting.isQuantized()) {
       throw new IllegalArgumentException(
-          "Cannot build a quantizer for setting " + setting.label() + ": it keeps tensors unquantized");
+          "Cannot build a quantizer for setting "
+              + setting.label()
+              + ": it keeps tensors unquantized");
     }
     return new AffineQuantizer(setting.bits(), setting.groupSize());
   }
@@ -146,7 +153,14 @@ public final class AffineQuantizer {
         (from, to) -> {
           byte[] codes = new byte[columns];
           for (int row = from; row < to; row++) {
-            quantizeRow(values, row * columns, columns, scaleDtype, codes, scales, biases,
+            quantizeRow(
+                values,
+                row * columns,
+                columns,
+                scaleDtype,
+                codes,
+                scales,
+                biases,
                 row * groupsPerRow);
             BitPacking.pack(codes, 0, columns, bits, words, row * wordsPerRow);
           }
@@ -155,8 +169,8 @@ public final class AffineQuantizer {
   }
 
   /**
-   * Quantizes then dequantizes a tensor, returning float32 values equal to {@code
-   * quantize(values, shape, scaleDtype).dequantize()} without packing.
+   * Quantizes then dequantizes a tensor, returning float32 values equal to {@code quantize(values,
+   * shape, scaleDtype).dequantize()} without packing.
    */
   public float[] fakeQuantize(float[] values, long[] shape, DType scaleDtype) {
     int columns = checkShape(values, shape);
@@ -171,7 +185,12 @@ public final class AffineQuantizer {
    * slice of rows gives the same values as the whole tensor.
    */
   public void fakeQuantizeRows(
-      float[] src, int srcOffset, float[] dst, int dstOffset, int rowCount, int columns,
+      float[] src,
+      int srcOffset,
+      float[] dst,
+      int dstOffset,
+      int rowCount,
+      int columns,
       DType scaleDtype) {
     checkColumns(columns);
     checkScaleDtype(scaleDtype);
@@ -180,15 +199,26 @@ public final class AffineQuantizer {
         columns,
         (from, to) -> {
           for (int row = from; row < to; row++) {
-            fakeQuantizeRow(src, srcOffset + row * columns, dst, dstOffset + row * columns,
-                columns, scaleDtype);
+            fakeQuantizeRow(
+                src,
+                srcOffset + row * columns,
+                dst,
+                dstOffset + row * columns,
+                columns,
+                scaleDtype);
           }
         });
   }
 
   private void quantizeRow(
-      float[] w, int offset, int columns, DType scaleDtype, byte[] codes, float[] scales,
-      float[] biases, int groupIndex) {
+      float[] w,
+      int offset,
+      int columns,
+      DType scaleDtype,
+      byte[] codes,
+      float[] scales,
+      float[] biases,
+      int groupIndex) {
     for (int start = 0; start < columns; start += groupSize, groupIndex++) {
       long parameters = groupParameters(w, offset + start, groupSize, maxCode);
       float scale = scaleOf(parameters);
@@ -203,18 +233,32 @@ public final class AffineQuantizer {
 
   private void fakeQuantizeRow(
       float[] w, int offset, float[] out, int outOffset, int columns, DType scaleDtype) {
-    if (VectorKernel.AVAILABLE) {
-      VectorKernel.fakeQuantizeRow(w, offset, out, outOffset, columns, groupSize, maxCode,
-          scaleDtype);
+    if (VECTOR_KERNEL) {
+      VectorKernel.fakeQuantizeRow(
+          w, offset, out, outOffset, columns, groupSize, maxCode, scaleDtype);
     } else {
       fakeQuantizeRowScalar(w, offset, out, outOffset, columns, groupSize, maxCode, scaleDtype);
     }
   }
 
+  private static boolean vectorKernelAvailable() {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return false;
+    }
+    int lanes = VectorKernel.lanes();
+    return lanes > 1 && 32 % lanes == 0;
+  }
+
   /** The portable form of the fake-quantization kernel; {@link VectorKernel} must match it. */
   static void fakeQuantizeRowScalar(
-      float[] w, int offset, float[] out, int outOffset, int columns, int groupSize,
-      float maxCode, DType scaleDtype) {
+      float[] w,
+      int offset,
+      float[] out,
+      int outOffset,
+      int columns,
+      int groupSize,
+      float maxCode,
+      DType scaleDtype) {
     for (int start = 0; start < columns; start += groupSize) {
       int from = offset + start;
       long parameters = groupParameters(w, from, groupSize, maxCode);
@@ -233,8 +277,8 @@ public final class AffineQuantizer {
 
   /**
    * Computes one group's float32 scale and bias (steps 1 to 3 of the class comment) and returns
-   * them packed as raw float bits: scale in the high 32 bits, bias in the low 32 bits. Packing
-   * into a long keeps the hot loop free of allocation.
+   * them packed as raw float bits: scale in the high 32 bits, bias in the low 32 bits. Packing into
+   * a long keeps the hot loop free of allocation.
    */
   static long groupParameters(float[] w, int from, int size, float maxCode) {
     float min = Float.POSITIVE_INFINITY;
@@ -293,8 +337,8 @@ public final class AffineQuantizer {
    * Rounds to the nearest integer, ties to even, like {@code Math.rint}, for {@code |x| < 2^22}.
    * The float addition rounds to nearest even and the offset is even, so the sum's parity is the
    * result's. Codes stay far inside that range: the edge has at least half the group's range in
-   * magnitude, so before clamping {@code |(w - bias) / scale| <= 2^bits} (plus float rounding)
-   * for any finite group. Unlike {@code Math.rint} on a double, this form vectorizes.
+   * magnitude, so before clamping {@code |(w - bias) / scale| <= 2^bits} (plus float rounding) for
+   * any finite group. Unlike {@code Math.rint} on a double, this form vectorizes.
    */
   static float roundHalfEven(float x) {
     return (x + ROUNDING_OFFSET) - ROUNDING_OFFSET;
@@ -330,7 +374,8 @@ public final class AffineQuantizer {
   private int checkShape(float[] values, long[] shape) {
     if (shape.length < 2) {
       throw new IllegalArgumentException(
-          "Cannot quantize a tensor of shape " + Arrays.toString(shape)
+          "Cannot quantize a tensor of shape "
+              + Arrays.toString(shape)
               + ": MLX quantizes tensors of rank 2 or more");
     }
     long count = 1;

@@ -5,11 +5,11 @@ import java.util.Locale;
 /**
  * Packs quantization codes into 32-bit words the way MLX stores them, for every bit width.
  *
- * <p>The codes of one row form a little-endian, LSB-first bit stream: code {@code i} occupies stream
- * bits {@code [i*bits, i*bits + bits)}, least significant bit first, and stream bit {@code p} is
- * bit {@code p % 32} of word {@code p / 32}. For 3, 5 and 6 bits a code may straddle two words. MLX
- * writes the words as little-endian uint32, so the same stream read byte by byte has stream bit
- * {@code p} at bit {@code p % 8} of byte {@code p / 8}.
+ * <p>The codes of one row form a little-endian, LSB-first bit stream: code {@code i} occupies
+ * stream bits {@code [i*bits, i*bits + bits)}, least significant bit first, and stream bit {@code
+ * p} is bit {@code p % 32} of word {@code p / 32}. For 3, 5 and 6 bits a code may straddle two
+ * words. MLX writes the words as little-endian uint32, so the same stream read byte by byte has
+ * stream bit {@code p} at bit {@code p % 8} of byte {@code p / 8}.
  */
 public final class BitPacking {
   private BitPacking() {}

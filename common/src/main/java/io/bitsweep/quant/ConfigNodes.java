@@ -41,7 +41,10 @@ public final class ConfigNodes {
           location == null
               ? ""
               : String.format(
-                  Locale.ROOT, " at line %d, column %d", location.getLineNr(), location.getColumnNr());
+                  Locale.ROOT,
+                  " at line %d, column %d",
+                  location.getLineNr(),
+                  location.getColumnNr());
       throw new QuantConfigException(
           source + ": malformed document" + where + ": " + e.getOriginalMessage(), e);
     }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A named set of weight tensors that share one quantization setting. Each group lists the
- * upstream (Hugging Face) tensor names it covers; {@link TensorRole#of} does the matching.
+ * A named set of weight tensors that share one quantization setting. Each group lists the upstream
+ * (Hugging Face) tensor names it covers; {@link TensorRole#of} does the matching.
  */
 public enum LayerGroup {
   /** {@code embed_tokens.weight}. */
@@ -27,7 +27,9 @@ public enum LayerGroup {
   MLP_UP("mlp_up", Scope.LAYER, true),
   /** Dense {@code mlp.down_proj}. */
   MLP_DOWN("mlp_down", Scope.LAYER, true),
-  /** Fused {@code mlp.experts.gate_up_proj}, or per-expert {@code gate_proj} and {@code up_proj}. */
+  /**
+   * Fused {@code mlp.experts.gate_up_proj}, or per-expert {@code gate_proj} and {@code up_proj}.
+   */
   EXPERT_UP("expert_up", Scope.LAYER, false),
   /** Fused {@code mlp.experts.down_proj}, or per-expert {@code down_proj}. */
   EXPERT_DOWN("expert_down", Scope.LAYER, false),

@@ -11,9 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How one tensor is stored: MLX affine with a bit width and group size, or kept unquantized
- * ({@code bf16}: the tensor stays in its checkpoint dtype, which is bf16 for Qwen3.5). A quantized
- * setting may ask for AWQ scaling before quantization.
+ * How one tensor is stored: MLX affine with a bit width and group size, or kept unquantized ({@code
+ * bf16}: the tensor stays in its checkpoint dtype, which is bf16 for Qwen3.5). A quantized setting
+ * may ask for AWQ scaling before quantization.
  *
  * <p>Written in configurations as {@code "bf16"}, {@code {"bits": 4, "group_size": 64}} (group size
  * defaults to 64, MLX's default), {@code {"bits": 5, "group_size": 64, "awq": true}}, or the short
@@ -92,8 +92,8 @@ public record QuantSetting(Format format, int bits, int groupSize, boolean awq) 
 
   /**
    * Effective bits per weight of a quantized tensor: {@code bits + 2 * scaleBits / groupSize} for
-   * the scale and bias per group, so 4.5 for 4 bits, group size 64 and bf16 scales. An
-   * unquantized setting returns the dtype's bits.
+   * the scale and bias per group, so 4.5 for 4 bits, group size 64 and bf16 scales. An unquantized
+   * setting returns the dtype's bits.
    */
   public double bitsPerWeight(DType dtype) {
     int dtypeBits = dtype.byteSize() * 8;
@@ -175,7 +175,10 @@ public record QuantSetting(Format format, int bits, int groupSize, boolean awq) 
       String name = names.next();
       if (!OBJECT_FIELDS.contains(name)) {
         throw new QuantConfigException(
-            path + "." + name + ": unknown field; a setting has the fields bits, group_size, awq"
+            path
+                + "."
+                + name
+                + ": unknown field; a setting has the fields bits, group_size, awq"
                 + " and mode");
       }
     }

@@ -33,8 +33,10 @@ public record QuantizedTensor(
     long columns = shape.length < 2 ? 0 : shape[shape.length - 1];
     if (columns <= 0 || columns % groupSize != 0) {
       throw new IllegalArgumentException(
-          "Cannot hold quantized tensor of shape " + Arrays.toString(shape)
-              + ": rank must be 2 or more and the last dimension a multiple of " + groupSize);
+          "Cannot hold quantized tensor of shape "
+              + Arrays.toString(shape)
+              + ": rank must be 2 or more and the last dimension a multiple of "
+              + groupSize);
     }
     long rows = elementCount(shape) / columns;
     checkLength("words", words.length, rows * columns * bits / 32);
@@ -46,7 +48,11 @@ public record QuantizedTensor(
     if (found != expected) {
       throw new IllegalArgumentException(
           String.format(
-              Locale.ROOT, "QuantizedTensor.%s: expected %d values, found %d", field, expected, found));
+              Locale.ROOT,
+              "QuantizedTensor.%s: expected %d values, found %d",
+              field,
+              expected,
+              found));
     }
   }
 

@@ -52,7 +52,8 @@ public record TensorRole(Kind kind, LayerGroup group, int layer) {
           rule("mlp\\.(?:gate_proj|up_proj)\\.weight", LayerGroup.MLP_UP),
           rule("mlp\\.down_proj\\.weight", LayerGroup.MLP_DOWN),
           rule(
-              "mlp\\.experts\\.(?:gate_up_proj(?:\\.weight)?|\\d+\\.(?:gate_proj|up_proj)\\.weight)",
+              "mlp\\.experts\\."
+                  + "(?:gate_up_proj(?:\\.weight)?|\\d+\\.(?:gate_proj|up_proj)\\.weight)",
               LayerGroup.EXPERT_UP),
           rule(
               "mlp\\.experts\\.(?:down_proj(?:\\.weight)?|\\d+\\.down_proj\\.weight)",
@@ -68,8 +69,10 @@ public record TensorRole(Kind kind, LayerGroup group, int layer) {
     }
     if ((kind == Kind.GROUPED) != (group != null)) {
       throw new IllegalArgumentException(
-          "TensorRole.group: expected a group exactly when kind is GROUPED, found kind " + kind
-              + " and group " + group);
+          "TensorRole.group: expected a group exactly when kind is GROUPED, found kind "
+              + kind
+              + " and group "
+              + group);
     }
     if (layer < -1) {
       throw new IllegalArgumentException("TensorRole.layer: expected -1 or more, found " + layer);

@@ -7,38 +7,36 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The fake-quantization kernel written with the JDK vector API. On one thread of an AVX-512 Xeon it
- * measured 1.5 ns per element against 5.9 for the scalar loop ({@code FakeQuantizeBenchmark}). Every lane operation (subtract, divide, add, min, max, multiply) is the same IEEE
- * float32 operation as in {@link AffineQuantizer#fakeQuantizeRowScalar}, and multiply-then-add is
- * never fused, so both give bit-identical results.
+ * measured 1.5 ns per element against 5.9 for the scalar loop ({@code FakeQuantizeBenchmark}).
+ * Every lane operation (subtract, divide, add, min, max, multiply) is the same IEEE float32
+ * operation as in {@link AffineQuantizer#fakeQuantizeRowScalar}, and multiply-then-add is never
+ * fused, so both give bit-identical results.
  *
- * <p>Used only when the JVM was started with {@code --add-modules jdk.incubator.vector} (the build
- * and the Spark launcher pass it) and the preferred vector length divides 32, the smallest group
- * size; otherwise this class is never loaded.
+ * <p>{@link AffineQuantizer} calls it only when the JVM was started with {@code --add-modules
+ * jdk.incubator.vector} (the project's JVM flags include it) and {@link #lanes} divides 32, the
+ * smallest group size. Otherwise it uses the scalar loop and never loads this class.
  */
 final class VectorKernel {
-  /** Whether the vector form can run in this JVM. */
-  static final boolean AVAILABLE = detect();
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
   private VectorKernel() {}
 
-  private static boolean detect() {
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return false;
-    }
-    int lanes = Lanes.SPECIES.length();
-    return lanes > 1 && 32 % lanes == 0;
-  }
-
-  /** Holds the species so that {@link #detect} can check the module before touching it. */
-  private static final class Lanes {
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  /** Returns the number of float lanes per vector on this machine. */
+  static int lanes() {
+    return SPECIES.length();
   }
 
   /** Same contract as {@link AffineQuantizer#fakeQuantizeRowScalar}. */
   static void fakeQuantizeRow(
-      float[] w, int offset, float[] out, int outOffset, int columns, int groupSize,
-      float maxCode, DType scaleDtype) {
-    VectorSpecies<Float> species = Lanes.SPECIES;
+      float[] w,
+      int offset,
+      float[] out,
+      int outOffset,
+      int columns,
+      int groupSize,
+      float maxCode,
+      DType scaleDtype) {
+    VectorSpecies<Float> species = SPECIES;
     int lanes = species.length();
     FloatVector offsetVector = FloatVector.broadcast(species, AffineQuantizer.ROUNDING_OFFSET);
     FloatVector zero = FloatVector.zero(species);

@@ -10,13 +10,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Invariants of MLX affine quantization over every bit width, group size and scale dtype, on
- * groups of many shapes: Gaussian, heavy-tailed, all positive, all negative, constant, all zero,
- * tiny (below the 1e-7 scale floor) and wide.
+ * Invariants of MLX affine quantization over every bit width, group size and scale dtype, on groups
+ * of many shapes: Gaussian, heavy-tailed, all positive, all negative, constant, all zero, tiny
+ * (below the 1e-7 scale floor) and wide.
  *
- * <p>Error bound used, with {@code s} and {@code b} the float32 scale and bias of a group, {@code
- * n = 2^bits - 1}, and {@code r} the relative rounding of the storage dtype (2^-8 for bf16, 2^-11
- * for f16, 0 for f32): {@code |w - ŵ| <= |s|/2 + r (n|s| + |b|)} for values inside the group's grid
+ * <p>Error bound used, with {@code s} and {@code b} the float32 scale and bias of a group, {@code n
+ * = 2^bits - 1}, and {@code r} the relative rounding of the storage dtype (2^-8 for bf16, 2^-11 for
+ * f16, 0 for f32): {@code |w - ŵ| <= |s|/2 + r (n|s| + |b|)} for values inside the group's grid
  * {@code [b, b + n s]}, and {@code |w - ŵ| <= |s| + r (n|s| + |b|)} for the value at the far end,
  * which MLX may clip by up to one step because it moves the scale so that zero falls on a code.
  * Both get a float32 slack of {@code 1e-5 |s|} plus 4 ulps.
@@ -110,7 +110,9 @@ class AffineQuantizerPropertiesTest {
         worstRatio = Math.max(worstRatio, error / bound);
       }
     }
-    assertThat(worstRatio).as("%s, %s: the bound is exercised", quantizer, dtype).isGreaterThan(0.3);
+    assertThat(worstRatio)
+        .as("%s, %s: the bound is exercised", quantizer, dtype)
+        .isGreaterThan(0.3);
   }
 
   @Test
@@ -127,7 +129,8 @@ class AffineQuantizerPropertiesTest {
             int group = i / groupSize;
             double recovered =
                 Math.rint((dequantized[i] - q.biases()[group]) / (double) q.scales()[group]);
-            assertThat(recovered).as("%s, %s, element %d", quantizer, dtype, i)
+            assertThat(recovered)
+                .as("%s, %s, element %d", quantizer, dtype, i)
                 .isEqualTo(codes[i] & 0xFF);
           }
         }
@@ -136,10 +139,10 @@ class AffineQuantizerPropertiesTest {
   }
 
   /**
-   * Quantizing dequantized values again returns the same codes for every group whose codes span
-   * 0 to 2^bits - 1, for all widths up to 6 bits with bf16 or f16 scales and for every width with
-   * f32 scales. At 8 bits with bf16 scales the rounded scale is off by up to 2^-8 relative, which
-   * moves codes near 255 by one, so MLX is not idempotent there either.
+   * Quantizing dequantized values again returns the same codes for every group whose codes span 0
+   * to 2^bits - 1, for all widths up to 6 bits with bf16 or f16 scales and for every width with f32
+   * scales. At 8 bits with bf16 scales the rounded scale is off by up to 2^-8 relative, which moves
+   * codes near 255 by one, so MLX is not idempotent there either.
    */
   @Test
   void fullSpanGroupsAreIdempotent() {
@@ -184,7 +187,7 @@ class AffineQuantizerPropertiesTest {
 
   @Test
   void vectorKernelMatchesScalarKernel() {
-    assumeTrue(VectorKernel.AVAILABLE, "the JVM runs without jdk.incubator.vector");
+    assumeTrue(AffineQuantizer.VECTOR_KERNEL, "the JVM runs without jdk.incubator.vector");
     for (DType dtype : SCALE_DTYPES) {
       float[] values = randomRows(5, false);
       for (int bits : AffineQuantizer.SUPPORTED_BITS) {
@@ -199,7 +202,8 @@ class AffineQuantizerPropertiesTest {
             VectorKernel.fakeQuantizeRow(
                 values, offset, vector, offset, COLUMNS, groupSize, maxCode, dtype);
           }
-          assertThat(vector).as("%d bits, group size %d, %s", bits, groupSize, dtype)
+          assertThat(vector)
+              .as("%d bits, group size %d, %s", bits, groupSize, dtype)
               .containsExactly(scalar);
         }
       }

@@ -119,9 +119,11 @@ class AffineQuantizerTest {
         }
       }
       for (int g = 0; g < q.scales().length; g++) {
-        assertThat(bf16Bits(q.scales()[g])).as("%s, scale %d", label, g)
+        assertThat(bf16Bits(q.scales()[g]))
+            .as("%s, scale %d", label, g)
             .isEqualTo(c.get("scales_bf16").get(g).asInt());
-        assertThat(bf16Bits(q.biases()[g])).as("%s, bias %d", label, g)
+        assertThat(bf16Bits(q.biases()[g]))
+            .as("%s, bias %d", label, g)
             .isEqualTo(c.get("biases_bf16").get(g).asInt());
       }
     }
@@ -182,7 +184,8 @@ class AffineQuantizerTest {
     assertThatThrownBy(() -> new AffineQuantizer(7, 64))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "bits: 7 bits is not supported by MLX affine quantization; use one of [2, 3, 4, 5, 6, 8]");
+            "bits: 7 bits is not supported by MLX affine quantization; use one of [2, 3, 4, 5, 6,"
+                + " 8]");
     assertThatThrownBy(() -> new AffineQuantizer(4, 16))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(

@@ -102,7 +102,8 @@ class BitPackingTest {
           int p = i * bits + b;
           int wordByte = (words[p / 32] >>> (8 * ((p / 8) % 4))) & 0xFF;
           int streamBit = (wordByte >>> (p % 8)) & 1;
-          assertThat(streamBit).as("%d bits, code %d, bit %d", bits, i, b)
+          assertThat(streamBit)
+              .as("%d bits, code %d, bit %d", bits, i, b)
               .isEqualTo((codes[i] >>> b) & 1);
         }
       }

@@ -49,7 +49,8 @@ public final class FakeQuantizeBenchmark {
     for (int repeat = 0; repeat < 5; repeat++) {
       long start = System.nanoTime();
       for (int row = 0; row < rows; row++) {
-        quantizer.fakeQuantizeRows(values, row * columns, out, row * columns, 1, columns, DType.BF16);
+        quantizer.fakeQuantizeRows(
+            values, row * columns, out, row * columns, 1, columns, DType.BF16);
       }
       best = Math.min(best, (System.nanoTime() - start) / 1e9);
     }
