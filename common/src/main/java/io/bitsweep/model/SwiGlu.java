@@ -1,0 +1,50 @@
+package io.bitsweep.model;
+
+import io.bitsweep.tensor.Gemm;
+
+/**
+ * The SwiGLU feed-forward block {@code down(silu(gate(x)) ⊙ up(x))}, used by dense MLPs, routed
+ * experts and shared experts. Tokens go through in chunks so the {@code [tokens, width]}
+ * intermediates stay bounded; the matrix kernels make each row's result independent of the chunk.
+ */
+final class SwiGlu {
+  /** Tokens per chunk of intermediates. */
+  private static final int TOKENS_PER_CHUNK = 512;
+
+  /**
+   * The three matrices of one block: {@code gate} and {@code up} are {@code [width, hidden]} at
+   * their offsets (they may share one fused array), {@code down} is {@code [hidden, width]}.
+   */
+  record Weights(float[] gate, int gateOffset, float[] up, int upOffset, float[] down, int width) {}
+
+  private SwiGlu() {}
+
+  /** Reads {@code <m>gate_proj.weight}, {@code up_proj.weight} and {@code down_proj.weight}. */
+  static Weights read(WeightSource w, String m, int hidden, int width) {
+    long size = (long) width * hidden;
+    return new Weights(
+        Ops.weight(w, m + "gate_proj.weight", size),
+        0,
+        Ops.weight(w, m + "up_proj.weight", size),
+        0,
+        Ops.weight(w, m + "down_proj.weight", size),
+        width);
+  }
+
+  /** Returns the block output {@code [tokens, hidden]} for rows {@code x}. */
+  static float[] apply(Weights weights, float[] x, int tokens, int hidden) {
+    int width = weights.width();
+    float[] out = new float[tokens * hidden];
+    int chunk = Math.min(tokens, TOKENS_PER_CHUNK);
+    float[] gate = new float[chunk * width];
+    float[] up = new float[chunk * width];
+    for (int t0 = 0; t0 < tokens; t0 += chunk) {
+      int n = Math.min(chunk, tokens - t0);
+      Gemm.multiply(x, t0 * hidden, weights.gate(), weights.gateOffset(), gate, 0, n, width, hidden);
+      Gemm.multiply(x, t0 * hidden, weights.up(), weights.upOffset(), up, 0, n, width, hidden);
+      Ops.siluMultiply(gate, up, n * width);
+      Gemm.multiply(gate, 0, weights.down(), 0, out, t0 * hidden, n, hidden, width);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,197 @@
+package io.bitsweep.tensor;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.blas.NativeBLAS;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Matrix products in the PyTorch linear-layer layout: {@code C[T, N] = A[T, K] · W[N, K]ᵀ}, with
+ * activations A and weights W both row-major (W is {@code [out_features, in_features]}).
+ *
+ * <p>Backends: {@code vector} (JDK Vector API tiles on the shared {@link Parallel} pool), {@code
+ * blas} (sgemm of {@code dev.ludovic.netlib}, native when a system BLAS is loaded, Java
+ * otherwise), {@code scalar} (plain loops) and {@code auto}. The system property {@value
+ * #BACKEND_PROPERTY} picks one; {@code auto} uses native BLAS for matrix-matrix shapes when a native
+ * library is loaded, and the vector kernels otherwise.
+ *
+ * <p>With the vector and scalar backends every element of C is one fixed chain of fused
+ * multiply-adds over K, so a row's result does not depend on the other rows in the batch. BLAS
+ * libraries make no such promise.
+ */
+public final class Gemm {
+  /** System property that selects the backend: {@code auto} (default), vector, blas or scalar. */
+  public static final String BACKEND_PROPERTY = "bitsweep.gemm";
+
+  /** Products smaller than this many multiply-adds run on the calling thread. */
+  private static final long PARALLEL_THRESHOLD = 1L << 16;
+
+  /** Weight rows per task: 64 rows of K = 1024 floats stay in a 256 KiB L2 cache. */
+  private static final int ROWS_PER_TASK = 64;
+
+  /** Activation rows per task. */
+  private static final int TOKENS_PER_TASK = 64;
+
+  /** Smallest T for which {@code auto} prefers native BLAS over the vector kernels. */
+  private static final int BLAS_MIN_TOKENS = 8;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
+
+  /** The ways a product can be computed. */
+  public enum Backend {
+    AUTO,
+    VECTOR,
+    BLAS,
+    SCALAR
+  }
+
+  private static final Backend CONFIGURED = parseBackend(System.getProperty(BACKEND_PROPERTY));
+
+  private Gemm() {}
+
+  /** Parses a {@value #BACKEND_PROPERTY} value; null or blank means {@code auto}. */
+  public static Backend parseBackend(String value) {
+    if (value == null || value.isBlank()) {
+      return Backend.AUTO;
+    }
+    try {
+      return Backend.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Invalid -D" + BACKEND_PROPERTY + "=" + value + ": expected auto, vector, blas or scalar",
+          e);
+    }
+  }
+
+  /** The backend chosen by {@value #BACKEND_PROPERTY}. */
+  public static Backend configuredBackend() {
+    return CONFIGURED;
+  }
+
+  /** Whether {@code BLAS.getInstance()} is a native (JNI) BLAS rather than netlib's Java code. */
+  public static boolean nativeBlasLoaded() {
+    return BlasHolder.NATIVE;
+  }
+
+  /** The class of {@code BLAS.getInstance()}, for logs and benchmark reports. */
+  public static String blasImplementation() {
+    return BlasHolder.INSTANCE.getClass().getName();
+  }
+
+  /** Computes {@code C[t, n] = A[t, k] · W[n, k]ᵀ} on whole arrays with the configured backend. */
+  public static void multiply(float[] a, float[] w, float[] c, int t, int n, int k) {
+    multiply(CONFIGURED, a, 0, w, 0, c, 0, t, n, k);
+  }
+
+  /** Same as the method below, with the configured backend. */
+  public static void multiply(
+      float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n, int k) {
+    multiply(CONFIGURED, a, aOff, w, wOff, c, cOff, t, n, k);
+  }
+
+  /**
+   * Computes {@code C[t, n] = A[t, k] · W[n, k]ᵀ} where A starts at {@code aOff}, W at {@code
+   * wOff} and C at {@code cOff}, all row-major and contiguous. C is overwritten.
+   */
+  public static void multiply(
+      Backend backend, float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n,
+      int k) {
+    checkBounds("A", a, aOff, t, k);
+    checkBounds("W", w, wOff, n, k);
+    checkBounds("C", c, cOff, t, n);
+    if (t == 0 || n == 0) {
+      return;
+    }
+    switch (resolve(backend, t)) {
+      case BLAS -> multiplyBlas(a, aOff, w, wOff, c, cOff, t, n, k);
+      case SCALAR -> multiplyTiled(false, a, aOff, w, wOff, c, cOff, t, n, k);
+      default -> multiplyTiled(true, a, aOff, w, wOff, c, cOff, t, n, k);
+    }
+  }
+
+  private static Backend resolve(Backend backend, int t) {
+    if (backend == Backend.VECTOR && !VectorOps.VECTOR_API) {
+      return Backend.SCALAR;
+    }
+    if (backend != Backend.AUTO) {
+      return backend;
+    }
+    if (t >= BLAS_MIN_TOKENS && nativeBlasLoaded()) {
+      return Backend.BLAS;
+    }
+    return VectorOps.VECTOR_API ? Backend.VECTOR : Backend.SCALAR;
+  }
+
+  private static void checkBounds(String label, float[] array, int offset, int rows, int cols) {
+    long needed = (long) rows * cols;
+    if (rows < 0 || cols < 0 || offset < 0 || offset + needed > array.length) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "Cannot multiply: %s needs %d x %d = %d floats from offset %d, but its array holds %d",
+              label,
+              rows,
+              cols,
+              needed,
+              offset,
+              array.length));
+    }
+  }
+
+  private static void multiplyTiled(
+      boolean vector, float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n,
+      int k) {
+    int rowBlocks = (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    int tokenBlocks = (t + TOKENS_PER_TASK - 1) / TOKENS_PER_TASK;
+    int tasks = (long) t * n * k < PARALLEL_THRESHOLD ? 1 : rowBlocks * tokenBlocks;
+    Parallel.forEach(
+        tasks,
+        task -> {
+          int t0 = tasks == 1 ? 0 : (task / rowBlocks) * TOKENS_PER_TASK;
+          int t1 = tasks == 1 ? t : Math.min(t, t0 + TOKENS_PER_TASK);
+          int n0 = tasks == 1 ? 0 : (task % rowBlocks) * ROWS_PER_TASK;
+          int n1 = tasks == 1 ? n : Math.min(n, n0 + ROWS_PER_TASK);
+          if (vector) {
+            VectorKernels.multiplyBlock(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
+          } else {
+            ScalarKernels.multiplyBlock(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
+          }
+        });
+  }
+
+  /*
+   * Row-major C[t, n] is column-major Cᵀ [n, t]. With W row-major [n, k] read as column-major
+   * [k, n] and A row-major [t, k] read as column-major [k, t], Cᵀ = op(W) · A with op = transpose.
+   */
+  private static void multiplyBlas(
+      float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n, int k) {
+    BLAS blas = BlasHolder.INSTANCE;
+    if (BlasHolder.NATIVE) {
+      blas.sgemm("T", "N", n, t, k, 1f, w, wOff, k, a, aOff, k, 0f, c, cOff, n);
+      return;
+    }
+    int rowBlocks = (n + ROWS_PER_TASK * 4 - 1) / (ROWS_PER_TASK * 4);
+    int tokenBlocks = (t + TOKENS_PER_TASK - 1) / TOKENS_PER_TASK;
+    Parallel.forEach(
+        rowBlocks * tokenBlocks,
+        task -> {
+          int t0 = (task / rowBlocks) * TOKENS_PER_TASK;
+          int tn = Math.min(t, t0 + TOKENS_PER_TASK) - t0;
+          int n0 = (task % rowBlocks) * ROWS_PER_TASK * 4;
+          int nn = Math.min(n, n0 + ROWS_PER_TASK * 4) - n0;
+          blas.sgemm(
+              "T", "N", nn, tn, k, 1f, w, wOff + n0 * k, k, a, aOff + t0 * k, k, 0f, c,
+              cOff + t0 * n + n0, n);
+        });
+  }
+
+  private static final class BlasHolder {
+    static final BLAS INSTANCE = BLAS.getInstance();
+    static final boolean NATIVE = INSTANCE instanceof NativeBLAS;
+
+    static {
+      LOG.debug("BLAS implementation: {} (native: {})", INSTANCE.getClass().getName(), NATIVE);
+    }
+  }
+}

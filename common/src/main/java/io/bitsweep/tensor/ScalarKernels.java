@@ -1,0 +1,29 @@
+package io.bitsweep.tensor;
+
+/**
+ * Plain-Java kernels used when the Vector API is absent or {@code -Dbitsweep.gemm=scalar} is set.
+ * Each output element is one sequential fused multiply-add chain over K, so results are independent
+ * of the batch size and of the thread split, like the vector kernels.
+ */
+final class ScalarKernels {
+  private ScalarKernels() {}
+
+  /** Same contract as {@link VectorKernels#multiplyBlock}. */
+  static void multiplyBlock(
+      float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int n, int k, int t0, int t1,
+      int n0, int n1) {
+    for (int t = t0; t < t1; t++) {
+      for (int j = n0; j < n1; j++) {
+        c[cOff + t * n + j] = dot(a, aOff + t * k, w, wOff + j * k, k);
+      }
+    }
+  }
+
+  static float dot(float[] a, int a0, float[] b, int b0, int n) {
+    float sum = 0f;
+    for (int i = 0; i < n; i++) {
+      sum = Math.fma(a[a0 + i], b[b0 + i], sum);
+    }
+    return sum;
+  }
+}
