@@ -117,7 +117,7 @@ public final class ForwardPass {
   }
 
   /** Same as {@link #head(HiddenStates, WeightSource, LogitsSink)} for the given rows only. */
-  void head(HiddenStates h, int[] rows, WeightSource w, LogitsSink sink) {
+  public void head(HiddenStates h, int[] rows, WeightSource w, LogitsSink sink) {
     int hidden = config.hiddenSize();
     int vocab = config.vocabSize();
     float[] selected = new float[rows.length * hidden];
