@@ -71,6 +71,21 @@ public enum Table {
             field("model_id", StringType, false),
           })),
 
+  /** One row per configuration of the sweep: its settings and the exact size of its MLX model. */
+  CONFIGURATIONS(
+      "configurations",
+      "sweep",
+      new StructType(
+          new StructField[] {
+            field("config_id", StringType, false),
+            field("label", StringType, false),
+            field("config_json", StringType, false),
+            field("size_bytes", LongType, false),
+            field("bpw", DoubleType, false),
+            field("spec_id", StringType, false),
+            field("model_id", StringType, false),
+          })),
+
   /** One row per (configuration, sample): mergeable KLD statistics. */
   RESULTS(
       "results",
