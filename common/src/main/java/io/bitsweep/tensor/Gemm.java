@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With the vector and scalar backends every element of C is one fixed chain of fused
  * multiply-adds over K, so a row's result does not depend on the other rows in the batch. BLAS
- * libraries make no such promise.
+ * libraries make no such promise: their blocking depends on T, so with {@code auto} and a native
+ * BLAS a row can change in the last bits when the batch around it changes. Set {@code
+ * -Dbitsweep.gemm=vector} where bit-for-bit batch independence matters more than speed.
  */
 public final class Gemm {
   /** System property that selects the backend: {@code auto} (default), vector, blas or scalar. */
@@ -33,8 +35,12 @@ public final class Gemm {
   /** Activation rows per task. */
   private static final int TOKENS_PER_TASK = 64;
 
-  /** Smallest T for which {@code auto} prefers native BLAS over the vector kernels. */
-  private static final int BLAS_MIN_TOKENS = 8;
+  /**
+   * Smallest T for which {@code auto} prefers native BLAS over the vector kernels. On a shared
+   * 2-core AVX-512 machine with Debian's OpenBLAS 0.3.21, sgemm ran 2 to 4 times faster than the
+   * vector kernels at T = 64 to 256, and about as fast at T = 16 (GemmBenchmark, noisy timings).
+   */
+  private static final int BLAS_MIN_TOKENS = 32;
 
   private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
 

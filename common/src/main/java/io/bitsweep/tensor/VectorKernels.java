@@ -1,7 +1,7 @@
 package io.bitsweep.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,15 +9,39 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code jdk.incubator.vector} module is present.
  *
  * <p>Every output element of a matrix product is computed the same way, whichever tile it falls
- * in: lanewise fused multiply-adds over whole vectors of K, a lane reduction, then the K tail
- * with scalar fused multiply-adds. A row's result therefore does not depend on how many other rows
- * are in the batch or how the work was split between threads.
+ * in: lanewise fused multiply-adds over whole vectors of K, a fixed tree of lanewise adds across
+ * the lanes, then the K tail with scalar fused multiply-adds. A row's result therefore does not
+ * depend on how many other rows are in the batch or how the work was split between threads.
+ *
+ * <p>The lane sum avoids {@code reduceLanes(ADD)}: its order is unspecified, and compiled and
+ * interpreted code were seen to round differently, which made a row depend on its tile.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
+  /** {@code ROTATIONS[i]} moves lane {@code j + 2^i} to lane j (mod LANES). */
+  private static final VectorShuffle<Float>[] ROTATIONS = rotations();
+
   private VectorKernels() {}
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] rotations() {
+    int steps = Integer.numberOfTrailingZeros(LANES);
+    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+    for (int i = 0; i < steps; i++) {
+      shuffles[i] = VectorShuffle.iota(SPECIES, 1 << i, 1, true);
+    }
+    return shuffles;
+  }
+
+  /** Sums the lanes with a fixed tree of lanewise adds, so every JIT tier rounds alike. */
+  private static float sumLanes(FloatVector v) {
+    for (int i = ROTATIONS.length - 1; i >= 0; i--) {
+      v = v.add(v.rearrange(ROTATIONS[i]));
+    }
+    return v.lane(0);
+  }
 
   /** Lanes of the preferred float species (16 with AVX-512, 8 with AVX2). */
   static int lanes() {
@@ -142,7 +166,7 @@ final class VectorKernels {
 
   private static float finish(
       FloatVector lanes, float[] a, int a0, float[] b, int b0, int from, int to) {
-    float sum = lanes.reduceLanes(VectorOperators.ADD);
+    float sum = sumLanes(lanes);
     for (int i = from; i < to; i++) {
       sum = Math.fma(a[a0 + i], b[b0 + i], sum);
     }
