@@ -76,6 +76,35 @@ class KldSketchTest {
   }
 
   @Test
+  void bucketLayoutBoundsTheError() {
+    long[] edges = {0, 1, 2047, 2048, 2049, 4095, 4096, 1L << 30, (1L << 50) - 1};
+    Random random = new Random(24);
+    List<Long> units = new ArrayList<>();
+    for (long edge : edges) {
+      units.add(edge);
+    }
+    for (int i = 0; i < 100_000; i++) {
+      units.add((long) Math.exp(random.nextDouble() * Math.log(0x1.0p50)));
+    }
+    Collections.sort(units);
+    int previousBucket = -1;
+    for (long unit : units) {
+      int bucket = KldSketch.bucketOf(unit);
+      double midpoint = KldSketch.midpointUnits(bucket);
+      assertThat(Math.abs(midpoint - unit))
+          .as("units %d in bucket %d", unit, bucket)
+          .isLessThanOrEqualTo(KldSketch.RELATIVE_PRECISION * unit);
+      assertThat(bucket).as("bucket of %d", unit).isGreaterThanOrEqualTo(previousBucket);
+      previousBucket = bucket;
+    }
+    assertThat(KldSketch.bucketOf(2047)).isEqualTo(2047);
+    assertThat(KldSketch.bucketOf(2048)).isEqualTo(2048);
+    assertThat(KldSketch.bucketOf(2049)).as("width 2 above 2048 units").isEqualTo(2048);
+    assertThat(KldSketch.bucketOf(4096)).isEqualTo(3072);
+    assertThat(KldSketch.bucketOf((1L << 50) - 1)).isEqualTo(41_983);
+  }
+
+  @Test
   void mergeIsOrderIndependent() {
     double[] values = kldLikeValues(new Random(21), 20_000);
     List<KldSketch> parts = new ArrayList<>();
@@ -99,6 +128,36 @@ class KldSketchTest {
       for (double fraction : FRACTIONS) {
         assertThat(merged.quantile(fraction)).isEqualTo(whole.quantile(fraction));
       }
+    }
+  }
+
+  @Test
+  void denseAndSparseSketchesAgree() {
+    double[] values = kldLikeValues(new Random(25), 60_000);
+    KldSketch dense = new KldSketch();
+    List<KldSketch> samples = new ArrayList<>();
+    for (int start = 0; start < values.length; start += 300) {
+      KldSketch sample = new KldSketch();
+      for (int i = start; i < start + 300; i++) {
+        sample.record(values[i]);
+      }
+      samples.add(sample);
+      dense.merge(sample);
+    }
+    KldSketch decoded = KldSketch.fromBytes(dense.toBytes());
+    assertThat(dense.isDense()).as("more than 4096 non-empty buckets").isTrue();
+    assertThat(decoded.isDense()).isFalse();
+    assertThat(decoded).isEqualTo(dense);
+    assertThat(dense).isEqualTo(decoded);
+
+    KldSketch sparseFirst = KldSketch.fromBytes(samples.get(0).toBytes());
+    sparseFirst.merge(decoded); // sparse into which a large sketch is merged
+    KldSketch denseFirst = KldSketch.fromBytes(dense.toBytes());
+    denseFirst.merge(samples.get(0));
+    assertThat(sparseFirst.toBytes()).isEqualTo(denseFirst.toBytes());
+    assertThat(sparseFirst.count()).isEqualTo(values.length + 300);
+    for (double fraction : FRACTIONS) {
+      assertThat(sparseFirst.quantile(fraction)).isEqualTo(denseFirst.quantile(fraction));
     }
   }
 
