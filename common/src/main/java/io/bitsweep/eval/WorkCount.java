@@ -38,6 +38,16 @@ public final class WorkCount {
     return stagesIndependent;
   }
 
+  /** Multiply-adds per token actually run. */
+  public double costRun() {
+    return costRun;
+  }
+
+  /** Multiply-adds per token that independent evaluations would run. */
+  public double costIndependent() {
+    return costIndependent;
+  }
+
   /** Multiply-adds per token actually run, as a fraction of independent evaluations. */
   public double costFraction() {
     return costIndependent == 0 ? 0 : costRun / costIndependent;

@@ -1,0 +1,112 @@
+package io.bitsweep.jobs;
+
+import io.bitsweep.eval.Candidate;
+import io.bitsweep.eval.CandidateFactory;
+import io.bitsweep.eval.PrefixTreeEvaluator;
+import io.bitsweep.eval.ShardSample;
+import io.bitsweep.eval.StageCosts;
+import io.bitsweep.kld.ReferencePosition;
+import io.bitsweep.kld.SampleStats;
+import io.bitsweep.model.CheckpointWeights;
+import io.bitsweep.model.LanguageModel;
+import io.bitsweep.quant.FakeQuantCache;
+import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs one sweep task on an executor: a chunk of configurations on one shard. */
+final class SweepTaskRunner implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(SweepTaskRunner.class);
+
+  /** Fake-quantized tensors kept per JVM, as a fraction of the maximum heap. */
+  private static final double CACHE_HEAP_FRACTION = 0.25;
+
+  private static final Map<String, CandidateFactory> FACTORIES = new ConcurrentHashMap<>();
+
+  private final ModelRef model;
+  private final String specId;
+  private final LongAccumulator stagesRun;
+  private final LongAccumulator stagesIndependent;
+  private final DoubleAccumulator costRun;
+  private final DoubleAccumulator costIndependent;
+
+  SweepTaskRunner(
+      ModelRef model,
+      String specId,
+      LongAccumulator stagesRun,
+      LongAccumulator stagesIndependent,
+      DoubleAccumulator costRun,
+      DoubleAccumulator costIndependent) {
+    this.model = model;
+    this.specId = specId;
+    this.stagesRun = stagesRun;
+    this.stagesIndependent = stagesIndependent;
+    this.costRun = costRun;
+    this.costIndependent = costIndependent;
+  }
+
+  /** The candidate factory of a model in this JVM, with its shared fake-quantization cache. */
+  static CandidateFactory factory(ModelRef ref) {
+    return FACTORIES.computeIfAbsent(
+        ref.modelId(),
+        id -> {
+          LanguageModel model = ModelCache.get(ref);
+          Checkpoint checkpoint = ((CheckpointWeights) model.weights()).checkpoint();
+          QuantPlan.HeadTying tying =
+              QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors());
+          long budget = (long) (Runtime.getRuntime().maxMemory() * CACHE_HEAP_FRACTION);
+          return new CandidateFactory(
+              model.config(), model.weights(), checkpoint.tensors(), tying, new FakeQuantCache(budget));
+        });
+  }
+
+  Iterator<Row> run(SweepJob.Task task) {
+    long start = System.nanoTime();
+    LanguageModel engine = ModelCache.get(model);
+    CandidateFactory factory = factory(model);
+    List<Candidate> candidates = new ArrayList<>();
+    for (String json : task.configJson()) {
+      candidates.add(factory.candidate(QuantConfig.parse(json, "sweep task")));
+    }
+    List<ShardSample> samples = new ArrayList<>();
+    List<ReferencePosition[]> references = new ArrayList<>();
+    for (SamplePayload payload : task.samples()) {
+      samples.add(payload.toShardSample());
+      references.add(payload.referencePositions());
+    }
+    Checkpoint checkpoint = ((CheckpointWeights) engine.weights()).checkpoint();
+    PrefixTreeEvaluator evaluator =
+        new PrefixTreeEvaluator(engine.forwardPass(), StageCosts.of(engine.config(), checkpoint.tensors()));
+    PrefixTreeEvaluator.Result result = evaluator.evaluate(candidates, samples, references);
+    stagesRun.add(result.work().stagesRun());
+    stagesIndependent.add(result.work().stagesIndependent());
+    costRun.add(result.work().costRun());
+    costIndependent.add(result.work().costIndependent());
+    List<Row> rows = new ArrayList<>();
+    for (Candidate candidate : candidates) {
+      for (SampleStats stats : result.stats().get(candidate.id())) {
+        rows.add(ResultRows.toRow(candidate.id(), task.shard(), stats, specId, model.modelId()));
+      }
+    }
+    LOG.info(
+        "Shard {}: {} configurations, {} in {} ms; cache {}",
+        task.shard(),
+        candidates.size(),
+        result.work(),
+        (System.nanoTime() - start) / 1_000_000,
+        factory.cache().stats());
+    return rows.iterator();
+  }
+}
