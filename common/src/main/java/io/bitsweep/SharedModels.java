@@ -17,10 +17,15 @@ public final class SharedModels {
   private SharedModels() {}
 
   /**
-   * Returns the repository root: the nearest folder at or above the working directory that holds
+   * Returns the repository root: the {@code bitsweep.home} system property (set by {@code
+   * scripts/bitsweep}), or else the nearest folder at or above the working directory that holds
    * both {@code pom.xml} and {@code common/}.
    */
   public static Path repositoryRoot() {
+    String home = System.getProperty("bitsweep.home");
+    if (home != null && Files.isDirectory(Path.of(home, "common"))) {
+      return Path.of(home).toAbsolutePath().normalize();
+    }
     Path dir = Path.of("").toAbsolutePath();
     for (Path p = dir; p != null; p = p.getParent()) {
       if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(p.resolve("common"))) {
@@ -34,7 +39,12 @@ public final class SharedModels {
 
   /** Returns {@code <repository>/../shared/models/<name>} if that folder exists, else null. */
   public static Path find(String name) {
-    Path path = repositoryRoot().resolveSibling("shared").resolve("models").resolve(name).normalize();
+    Path path;
+    try {
+      path = repositoryRoot().resolveSibling("shared").resolve("models").resolve(name).normalize();
+    } catch (IllegalStateException e) {
+      return null;
+    }
     return Files.isDirectory(path) ? path : null;
   }
 

@@ -1,0 +1,37 @@
+package io.bitsweep.cli;
+
+import io.bitsweep.jobs.Progress;
+import io.bitsweep.jobs.Sessions;
+import io.bitsweep.jobs.TableStore;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** A subcommand that runs on Spark against the tables of one output folder. */
+abstract class SparkCommand implements Callable<Integer> {
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Output folder of the tables: a local path or a Hadoop URI such as s3a://bucket/run.")
+  String out;
+
+  @Mixin SparkMixin spark = new SparkMixin();
+
+  /** Name of the step, used for the Spark application name and progress lines. */
+  abstract String step();
+
+  /** Runs the step on the given store. */
+  abstract void run(TableStore store) throws Exception;
+
+  @Override
+  public Integer call() throws Exception {
+    long start = System.nanoTime();
+    try (SparkSession session = Sessions.getOrCreate("bitsweep " + step(), spark.options())) {
+      run(new TableStore(session, out));
+    }
+    Progress.LOG.info("{}: done in {}", step(), Progress.format((System.nanoTime() - start) / 1e9));
+    return 0;
+  }
+}
