@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  *
  * <p>Eviction is least recently used. A tensor larger than the whole budget is computed and
  * returned but not kept. When several threads request a missing entry at once, one computes it and
- * the others wait for that result; the waiting requests count as hits, because they share the work.
+ * the others wait for that result. The waiting requests count as hits because they share the work.
  */
 public final class FakeQuantCache {
   /**
@@ -77,7 +77,7 @@ public final class FakeQuantCache {
   private long evictions;
 
   /**
-   * Creates a cache that holds at most {@code maxBytes} bytes of fp32 values.
+   * Creates a cache that keeps at most {@code maxBytes} bytes of fp32 values.
    *
    * @throws IllegalArgumentException when {@code maxBytes} is negative
    */

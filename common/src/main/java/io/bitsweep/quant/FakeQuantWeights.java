@@ -7,10 +7,10 @@ import io.bitsweep.safetensors.TensorInfo;
 import java.util.Locale;
 
 /**
- * The weights of one configuration as MLX would compute with them: tensors the plan quantizes are
- * returned fake-quantized (quantized then dequantized to fp32, from the base's values and with
- * scales and biases in the tensor's stored dtype, exactly as MLX quantizes the bf16 checkpoint);
- * all others pass through from the base source unchanged.
+ * The weights of one configuration as MLX would compute with them. Tensors the plan quantizes are
+ * returned fake-quantized: quantized then dequantized to fp32 from the base's values, with scales
+ * and biases in the tensor's stored dtype, as MLX quantizes the bf16 checkpoint. All other tensors
+ * pass through from the base source unchanged.
  *
  * <p>Fake-quantized tensors go through a {@link FakeQuantCache} shared across configurations, so a
  * tensor whose setting several configurations share is quantized once. {@link #readRows} quantizes
