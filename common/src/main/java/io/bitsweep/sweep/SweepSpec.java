@@ -87,6 +87,43 @@ public record SweepSpec(String name, String description, List<SweepBlock> blocks
   }
 
   /**
+   * Reads a spec file written for any depth of model: each {@code {L}} or {@code {L-k}} in it
+   * becomes the model's layer count, or that count minus {@code k}, so a range such as {@code
+   * mlp_up@{L-3}-{L-1}} means the last three layers of whichever model the sweep runs on.
+   *
+   * @throws QuantConfigException naming the file when an expression falls outside the model
+   */
+  public static SweepSpec load(Path file, int layerCount) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new QuantConfigException(
+          "Cannot read sweep spec " + file + ": " + e.getMessage() + "; check the path", e);
+    }
+    return parse(substituteLayerCount(text, layerCount, file.toString()), file.toString());
+  }
+
+  /** Replaces {@code {L}} and {@code {L-k}} with the layer count (minus {@code k}). */
+  static String substituteLayerCount(String text, int layerCount, String source) {
+    java.util.regex.Matcher matcher =
+        java.util.regex.Pattern.compile("\\{L(?:-(\\d{1,6}))?\\}").matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (matcher.find()) {
+      int offset = matcher.group(1) == null ? 0 : Integer.parseInt(matcher.group(1));
+      int layer = layerCount - offset;
+      if (layer < 0) {
+        throw new QuantConfigException(
+            source + ": " + matcher.group() + " is layer " + layer + " in a model of "
+                + layerCount + " layers; use a smaller offset");
+      }
+      matcher.appendReplacement(out, Integer.toString(layer));
+    }
+    matcher.appendTail(out);
+    return out.toString();
+  }
+
+  /**
    * Parses a spec.
    *
    * @param source the file name printed in errors

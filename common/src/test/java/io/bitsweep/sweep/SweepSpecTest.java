@@ -13,8 +13,10 @@ import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.TensorInfo;
 import io.bitsweep.tensor.DType;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -78,7 +80,7 @@ class SweepSpecTest {
 
   @Test
   void defaultSpecYields121DistinctConfigurations() {
-    GeneratedSweep sweep = SweepSpec.load(spec("default.yaml")).generate();
+    GeneratedSweep sweep = SweepSpec.load(spec("default.yaml"), 24).generate();
     assertThat(sweep.entries()).hasSize(121);
     assertThat(sweep.duplicates()).isEmpty();
     Set<String> ids = new HashSet<>();
@@ -104,7 +106,7 @@ class SweepSpecTest {
 
   @Test
   void defaultSpecResolvesOnQwen35Layout() {
-    GeneratedSweep sweep = SweepSpec.load(spec("default.yaml")).generate();
+    GeneratedSweep sweep = SweepSpec.load(spec("default.yaml"), 24).generate();
     Map<String, TensorInfo> untied = qwen35Small(true);
     Map<String, TensorInfo> tied = qwen35Small(false);
     Set<String> untiedResolved = new HashSet<>();
@@ -122,6 +124,31 @@ class SweepSpecTest {
     // Tied: the 6 + 2 configurations that vary only lm_head on 4/64 resolve like 4/64 itself.
     assertThat(tiedResolved).hasSize(113);
     assertThat(tiedWarnings).as("lm_head entries in vary blocks and recipes").isEqualTo(8 + 8);
+  }
+
+  @Test
+  void layerCountExpressionsFollowTheModel() {
+    GeneratedSweep deep = SweepSpec.load(spec("default.yaml"), 24).generate();
+    GeneratedSweep shallow = SweepSpec.load(spec("default.yaml"), 8).generate();
+    assertThat(shallow.entries()).hasSize(121);
+    assertThat(String.join("\n", labels(deep))).contains("\"mlp_up@21-23\"");
+    assertThat(String.join("\n", labels(shallow)))
+        .contains("\"mlp_up@5-7\"", "\"gdn_out@4-6\"")
+        .doesNotContain("@21-23");
+  }
+
+  @Test
+  void layerCountExpressionOutsideModelIsRejected() {
+    assertThatThrownBy(() -> SweepSpec.substituteLayerCount("groups: [mlp_up@{L-9}]", 8, "s.yaml"))
+        .hasMessageContaining("s.yaml: {L-9} is layer -1 in a model of 8 layers");
+  }
+
+  private static List<String> labels(GeneratedSweep sweep) {
+    List<String> out = new ArrayList<>();
+    for (SweepEntry entry : sweep.entries()) {
+      out.add(entry.config().canonicalJson());
+    }
+    return out;
   }
 
   @Test
