@@ -8,7 +8,7 @@ import java.util.Locale;
  *
  * <p>Without offline mode DJL 0.38.0 contacts the EC2 metadata address and a telemetry URL when a
  * tokenizer is created ({@code Ec2Utils.callHome}), and on a machine with a CUDA runtime it looks
- * for a CUDA build of the library and downloads it, because the jar holds only CPU builds. In
+ * for a CUDA build of the library and downloads it, because the jar contains only CPU builds. In
  * offline mode it skips the telemetry and extracts the CPU library from the jar into {@code
  * DJL_CACHE_DIR} (default {@code ~/.djl.ai}, or the temporary folder when the home folder is
  * read-only).
