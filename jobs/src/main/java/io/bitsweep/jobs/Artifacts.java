@@ -13,15 +13,15 @@ import org.apache.hadoop.fs.Path;
  * Small files beside the tables (the printed leaderboard, its chart, the selected configuration),
  * written through the output folder's Hadoop file system so they work on {@code s3a://} too.
  */
-final class Artifacts {
+public final class Artifacts {
   private Artifacts() {}
 
-  static void writeText(TableStore store, String name, String text) {
+  public static void writeText(TableStore store, String name, String text) {
     writeBytes(store, name, text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Writes {@code <out>/<name>} via a temporary file and a rename, replacing any old file. */
-  static void writeBytes(TableStore store, String name, byte[] bytes) {
+  public static void writeBytes(TableStore store, String name, byte[] bytes) {
     Path target = new Path(store.location(name));
     Path staging = new Path(store.location("_staging-" + name));
     try {
@@ -39,7 +39,7 @@ final class Artifacts {
   }
 
   /** Reads {@code <out>/<name>} as UTF-8 text. */
-  static String readText(TableStore store, String name) {
+  public static String readText(TableStore store, String name) {
     Path path = new Path(store.location(name));
     try (InputStream in = store.fileSystem(path).open(path)) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();

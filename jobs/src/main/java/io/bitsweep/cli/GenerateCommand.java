@@ -1,0 +1,54 @@
+package io.bitsweep.cli;
+
+import io.bitsweep.model.LanguageModel;
+import io.bitsweep.tokenizer.SpecialTokens;
+import io.bitsweep.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = "Print a greedy continuation of a prompt (incremental decoding with a cache).")
+final class GenerateCommand implements Callable<Integer> {
+  @Mixin ModelMixin model = new ModelMixin();
+
+  @Option(names = "--prompt", defaultValue = "", description = "Prompt text (default: empty, so BOS only).")
+  String prompt;
+
+  @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+  int maxTokens;
+
+  @Override
+  public Integer call() {
+    if (maxTokens < 1) {
+      throw new IllegalArgumentException("Invalid --max-tokens " + maxTokens + ": expected at least 1");
+    }
+    try (LanguageModel lm = LanguageModel.open(model.resolve());
+        Tokenizer tokenizer = Tokenizer.load(model.resolve())) {
+      int[] promptIds = tokenizer.encode(prompt, SpecialTokens.ADD);
+      if (promptIds.length == 0) {
+        promptIds = new int[] {tokenizer.bosTokenId().orElse(0)};
+      }
+      List<Integer> eos = tokenizer.eosTokenIds();
+      long start = System.nanoTime();
+      int[] all = lm.generate(promptIds, maxTokens, eos.isEmpty() ? -1 : eos.get(0));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      int[] continuation = Arrays.copyOfRange(all, promptIds.length, all.length);
+      System.out.println(prompt + tokenizer.decode(continuation));
+      System.err.printf(
+          Locale.ROOT,
+          "%d prompt tokens, %d generated in %.2f s (%.1f tokens/s)%n",
+          promptIds.length,
+          continuation.length,
+          seconds,
+          continuation.length / seconds);
+    }
+    return 0;
+  }
+}
