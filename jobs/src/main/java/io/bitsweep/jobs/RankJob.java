@@ -113,7 +113,7 @@ public final class RankJob {
       values[i] = row.get(i);
     }
     values[row.fieldIndex("category")] = "category:" + category;
-    return RowFactory.create(values);
+    return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(values, row.schema());
   }
 
   private static LeaderboardEntry entry(Row config, Map<String, SampleStats> stats) {

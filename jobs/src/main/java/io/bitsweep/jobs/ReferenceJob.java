@@ -57,9 +57,12 @@ public final class ReferenceJob {
     jsc.setJobGroup("reference", description, false);
     Progress.LOG.info("{}", description);
     ModelRef model = options.model();
-    ReferenceEncoding encoding = options.encoding();
+    // The engine's records are not Serializable; the task carries the encoding as plain values.
+    boolean full = options.encoding().form() == ReferenceEncoding.Form.FULL;
+    int topK = options.encoding().topK();
     JavaRDD<Row> rows =
-        jsc.parallelize(tasks, tasks.size()).flatMap(task -> runShard(model, encoding, task));
+        jsc.parallelize(tasks, tasks.size())
+            .flatMap(task -> runShard(model, full ? ReferenceEncoding.full() : ReferenceEncoding.topK(topK), task));
     store.replace(Table.REFERENCE, store.spark().createDataFrame(rows, Table.REFERENCE.schema()));
     long count = store.read(Table.REFERENCE).count();
     jsc.clearJobGroup();

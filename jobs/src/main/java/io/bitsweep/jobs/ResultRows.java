@@ -3,7 +3,7 @@ package io.bitsweep.jobs;
 import io.bitsweep.kld.SampleStats;
 import io.bitsweep.kld.SampleStatsRow;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 
 /** Conversions between {@link SampleStats} and rows of the {@code results} table. */
 final class ResultRows {
@@ -12,7 +12,7 @@ final class ResultRows {
   /** A results row for one configuration's statistics on one sample (or a combination). */
   static Row toRow(String configId, int shard, SampleStats stats, String specId, String modelId) {
     SampleStatsRow s = stats.toRow();
-    return RowFactory.create(
+    Object[] values = {
         configId,
         s.sampleId(),
         s.category(),
@@ -27,7 +27,8 @@ final class ResultRows {
         s.referenceTargetLogProbSum(),
         s.quantizedTargetLogProbSum(),
         specId,
-        modelId);
+        modelId};
+    return new GenericRowWithSchema(values, Table.RESULTS.schema());
   }
 
   /** The statistics stored in a results row. */
