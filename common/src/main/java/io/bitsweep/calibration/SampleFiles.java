@@ -43,7 +43,7 @@ public final class SampleFiles {
   public static final Set<String> CODE_EXTENSIONS =
       Set.of(
           "c", "cc", "cpp", "cs", "css", "go", "h", "hpp", "html", "java", "js", "jsx", "kt", "lua",
-          "md", "php", "py", "rb", "rs", "scala", "sh", "sql", "swift", "toml", "ts", "tsx", "yaml",
+          "php", "py", "rb", "rs", "scala", "sh", "sql", "swift", "toml", "ts", "tsx", "yaml",
           "yml", "zig");
 
   private SampleFiles() {}

@@ -3,14 +3,23 @@ package io.bitsweep.model;
 import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.CheckpointException;
 import io.bitsweep.safetensors.TensorInfo;
+import io.bitsweep.tensor.DType;
+import io.bitsweep.tensor.Parallel;
+import io.bitsweep.tensor.VectorOps;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Locale;
 
 /**
  * The unquantized weights of a memory-mapped checkpoint. Every read converts the stored BF16, F16
  * or F32 values to fp32 afresh, so nothing beyond the array a caller asks for is kept on the heap;
- * the file pages stay in the OS page cache.
+ * the file pages stay in the OS page cache. BF16 tensors are widened in parallel chunks with vector
+ * kernels; other dtypes go through {@link Checkpoint#readFloats}.
  */
 public final class CheckpointWeights implements WeightSource {
+  /** Elements per parallel conversion chunk. */
+  private static final int CHUNK_ELEMENTS = 1 << 18;
+
   private final Checkpoint checkpoint;
 
   /** Wraps an open checkpoint; the caller keeps ownership and closes it. */
@@ -35,7 +44,33 @@ public final class CheckpointWeights implements WeightSource {
 
   @Override
   public float[] read(String name) {
-    return checkpoint.readFloats(name);
+    TensorInfo info = checkpoint.info(name);
+    if (info.dtype() != DType.BF16) {
+      return checkpoint.readFloats(name);
+    }
+    long count = info.elementCount();
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new CheckpointException(
+          "Cannot read " + name + " into one array: it has " + count
+              + " elements; read it in row ranges instead");
+    }
+    float[] out = new float[(int) count];
+    readBf16(name, 0, out, 0, out.length);
+    return out;
+  }
+
+  private void readBf16(String name, long first, float[] dst, int dstOffset, int count) {
+    Parallel.forRange(
+        count,
+        CHUNK_ELEMENTS,
+        (from, to) -> {
+          int n = to - from;
+          ByteBuffer bytes = ByteBuffer.allocate(2 * n).order(ByteOrder.LITTLE_ENDIAN);
+          checkpoint.readBytes(name, 2 * (first + from), bytes);
+          short[] bits = new short[n];
+          bytes.flip().asShortBuffer().get(bits);
+          VectorOps.bf16ToFloat(bits, 0, dst, dstOffset + from, n);
+        });
   }
 
   @Override
@@ -55,6 +90,11 @@ public final class CheckpointWeights implements WeightSource {
               rows,
               width));
     }
-    checkpoint.readFloats(name, firstRow * width, dst, dstOffset, Math.toIntExact(rowCount * width));
+    int count = Math.toIntExact(rowCount * width);
+    if (info.dtype() == DType.BF16) {
+      readBf16(name, firstRow * width, dst, dstOffset, count);
+    } else {
+      checkpoint.readFloats(name, firstRow * width, dst, dstOffset, count);
+    }
   }
 }

@@ -86,6 +86,13 @@ final class GatedDeltaNet {
     int c = shape.convDim();
     int kernel = shape.convKernelDim();
     int history = kernel - 1;
+    // Tap-major copy [Kc, C] of the [C, 1, Kc] weight, so the channel loops run over contiguous data.
+    float[] taps = new float[kernel * c];
+    for (int ch = 0; ch < c; ch++) {
+      for (int j = 0; j < kernel; j++) {
+        taps[j * c + ch] = weight[ch * kernel + j];
+      }
+    }
     Parallel.forRange(
         layout.tokenCount(),
         ROWS_PER_TASK,
@@ -93,20 +100,27 @@ final class GatedDeltaNet {
           for (int row = from; row < to; row++) {
             int s = layout.sequenceOf(row);
             int i = row - layout.start(s);
-            float[] previous = states == null ? null : states[s].conv;
-            for (int ch = 0; ch < c; ch++) {
-              float sum = 0f;
-              for (int j = 0; j < kernel; j++) {
-                int source = i - history + j;
-                float value;
-                if (source >= 0) {
-                  value = mixed[(layout.start(s) + source) * c + ch];
-                } else {
-                  value = previous == null ? 0f : previous[(history + source) * c + ch];
-                }
-                sum += weight[ch * kernel + j] * value;
+            int o = row * c;
+            for (int j = 0; j < kernel; j++) {
+              int source = i - history + j;
+              float[] input;
+              int offset;
+              if (source >= 0) {
+                input = mixed;
+                offset = (layout.start(s) + source) * c;
+              } else if (states != null) {
+                input = states[s].conv;
+                offset = (history + source) * c;
+              } else {
+                continue; // zero padding before the sequence
               }
-              out[row * c + ch] = Ops.silu(sum);
+              int t = j * c;
+              for (int ch = 0; ch < c; ch++) {
+                out[o + ch] += taps[t + ch] * input[offset + ch];
+              }
+            }
+            for (int ch = 0; ch < c; ch++) {
+              out[o + ch] = Ops.silu(out[o + ch]);
             }
           }
         });
@@ -200,25 +214,12 @@ final class GatedDeltaNet {
     int queryColumn = keyHead * dk;
     int keyColumn = shape.keyDim() + keyHead * dk;
     int valueColumn = 2 * shape.keyDim() + head * dv;
-    float[] memory = new float[dv];
-    float[] delta = new float[dv];
     for (int i = 0; i < length; i++) {
       int row = start + i;
       int base = row * c;
-      float a = alpha[row * hv + head];
-      float b = beta[row * hv + head];
-      java.util.Arrays.fill(memory, 0f);
-      for (int r = 0; r < dk; r++) {
-        VectorOps.axpy(qkv[base + keyColumn + r], state, so + r * dv, memory, 0, dv);
-      }
-      for (int j = 0; j < dv; j++) {
-        delta[j] = b * (qkv[base + valueColumn + j] - a * memory[j]);
-      }
-      int out = row * shape.valueDim() + head * dv;
-      for (int r = 0; r < dk; r++) {
-        VectorOps.scaleAndAdd(a, state, so + r * dv, qkv[base + keyColumn + r], delta, 0, dv);
-        VectorOps.axpy(qkv[base + queryColumn + r], state, so + r * dv, core, out, dv);
-      }
+      VectorOps.deltaRuleStep(
+          state, so, dk, dv, qkv, base + queryColumn, qkv, base + keyColumn, qkv, base + valueColumn,
+          alpha[row * hv + head], beta[row * hv + head], core, row * shape.valueDim() + head * dv);
     }
   }
 

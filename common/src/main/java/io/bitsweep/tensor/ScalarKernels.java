@@ -26,4 +26,25 @@ final class ScalarKernels {
     }
     return sum;
   }
+
+  /** {@link VectorOps#deltaRuleStep} for state columns {@code [from, dv)}. */
+  static void deltaRuleColumns(
+      float[] state, int so, int dk, int dv, float[] q, int qo, float[] k, int ko, float[] v, int vo,
+      float alpha, float beta, float[] out, int oo, int from) {
+    for (int j = from; j < dv; j++) {
+      float m = 0f;
+      for (int r = 0; r < dk; r++) {
+        m = Math.fma(state[so + r * dv + j], k[ko + r], m);
+      }
+      float delta = (v[vo + j] - m * alpha) * beta;
+      float o = 0f;
+      for (int r = 0; r < dk; r++) {
+        int index = so + r * dv + j;
+        float updated = Math.fma(delta, k[ko + r], state[index] * alpha);
+        state[index] = updated;
+        o = Math.fma(updated, q[qo + r], o);
+      }
+      out[oo + j] = o;
+    }
+  }
 }

@@ -1,6 +1,9 @@
 package io.bitsweep.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -199,6 +202,57 @@ final class VectorKernels {
     }
     for (; i < n; i++) {
       y[y0 + i] = Math.fma(x[x0 + i], alpha, y[y0 + i] * beta);
+    }
+  }
+
+  private static final VectorSpecies<Short> HALF_SHORTS =
+      ShortVector.SPECIES_PREFERRED.withShape(
+          jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, SPECIES.vectorBitSize() / 2)));
+
+  /** Widens {@code n} bf16 bit patterns to fp32: each becomes the high half of a float. */
+  static void bf16ToFloat(short[] src, int s0, float[] dst, int d0, int n) {
+    int i = 0;
+    if (HALF_SHORTS.length() == LANES) {
+      int bound = HALF_SHORTS.loopBound(n);
+      for (; i < bound; i += LANES) {
+        ShortVector.fromArray(HALF_SHORTS, src, s0 + i)
+            .convertShape(VectorOperators.S2I, IntVector.SPECIES_PREFERRED, 0)
+            .reinterpretAsInts()
+            .lanewise(VectorOperators.LSHL, 16)
+            .reinterpretAsFloats()
+            .intoArray(dst, d0 + i);
+      }
+    }
+    for (; i < n; i++) {
+      dst[d0 + i] = Float.intBitsToFloat(src[s0 + i] << 16);
+    }
+  }
+
+  /** Same contract as {@link VectorOps#deltaRuleStep}. */
+  static void deltaRuleStep(
+      float[] state, int so, int dk, int dv, float[] q, int qo, float[] k, int ko, float[] v, int vo,
+      float alpha, float beta, float[] out, int oo) {
+    int c = 0;
+    for (; c + LANES <= dv; c += LANES) {
+      // m = Sᵀk for this block of columns, from the undecayed state.
+      FloatVector m = FloatVector.zero(SPECIES);
+      for (int r = 0; r < dk; r++) {
+        m = FloatVector.fromArray(SPECIES, state, so + r * dv + c).fma(FloatVector.broadcast(SPECIES, k[ko + r]), m);
+      }
+      FloatVector delta = FloatVector.fromArray(SPECIES, v, vo + c).sub(m.mul(alpha)).mul(beta);
+      // S ← αS + k δᵀ, then o = Sᵀq.
+      FloatVector o = FloatVector.zero(SPECIES);
+      for (int r = 0; r < dk; r++) {
+        int index = so + r * dv + c;
+        FloatVector decayed = FloatVector.fromArray(SPECIES, state, index).mul(alpha);
+        FloatVector updated = delta.fma(FloatVector.broadcast(SPECIES, k[ko + r]), decayed);
+        updated.intoArray(state, index);
+        o = updated.fma(FloatVector.broadcast(SPECIES, q[qo + r]), o);
+      }
+      o.intoArray(out, oo + c);
+    }
+    if (c < dv) {
+      ScalarKernels.deltaRuleColumns(state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo, c);
     }
   }
 }

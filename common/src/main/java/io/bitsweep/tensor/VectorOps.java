@@ -40,4 +40,32 @@ public final class VectorOps {
       y[y0 + i] = Math.fma(x[x0 + i], alpha, y[y0 + i] * beta);
     }
   }
+
+  /** Widens {@code n} bf16 bit patterns (as stored in safetensors) to fp32, exactly. */
+  public static void bf16ToFloat(short[] src, int s0, float[] dst, int d0, int n) {
+    if (VECTOR_API) {
+      VectorKernels.bf16ToFloat(src, s0, dst, d0, n);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      dst[d0 + i] = Float.intBitsToFloat(src[s0 + i] << 16);
+    }
+  }
+
+  /**
+   * Advances the gated delta rule of one head by one token. {@code state} is {@code S [dk, dv]}
+   * row-major at {@code so}; q and k hold dk values, v and out dv values. In order: decay {@code
+   * S ← alpha·S}, read {@code m = Sᵀk}, delta {@code d = beta·(v − m)}, write {@code S ← S + k dᵀ},
+   * and read out {@code out = Sᵀq} after the write. The read uses the undecayed state times alpha,
+   * which equals the decayed read up to rounding.
+   */
+  public static void deltaRuleStep(
+      float[] state, int so, int dk, int dv, float[] q, int qo, float[] k, int ko, float[] v, int vo,
+      float alpha, float beta, float[] out, int oo) {
+    if (VECTOR_API) {
+      VectorKernels.deltaRuleStep(state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo);
+    } else {
+      ScalarKernels.deltaRuleColumns(state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo, 0);
+    }
+  }
 }

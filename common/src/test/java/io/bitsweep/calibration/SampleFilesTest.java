@@ -213,6 +213,7 @@ class SampleFilesTest {
     Files.writeString(folder.resolve("Main.java"), "class Main {}\n");
     Files.writeString(folder.resolve("empty.py"), "\n");
     Files.write(folder.resolve("image.png"), new byte[] {1, 2, 3});
+    Files.writeString(folder.resolve("README.md"), "# About these samples\n");
     Files.writeString(folder.resolve("extra.jsonl"), TEXT);
     List<CalibrationSample> samples = SampleFiles.read(List.of(folder));
     assertThat(samples)
