@@ -155,7 +155,7 @@ public final class CalibrationLoader {
                     + " most %d shards",
                 scoredSamples.size(),
                 shards,
-                kept.size()));
+                scoredSamples.size()));
       }
       CalibrationSet set =
           new CalibrationSet(assignShards(scoredSamples, shards), shards, categories, zeroScored);
