@@ -65,7 +65,7 @@ public final class QuantConfig {
    * Creates a configuration from a default and rules in the order written.
    *
    * @throws QuantConfigException when a group is set twice, when ranges of one group overlap with
-   *     different settings, or when the default asks for AWQ
+   *     different settings, or when the default sets AWQ
    */
   public static QuantConfig of(QuantSetting defaultSetting, List<QuantRule> rules) {
     if (defaultSetting.awq()) {
@@ -77,7 +77,7 @@ public final class QuantConfig {
     return new QuantConfig(defaultSetting, rules);
   }
 
-  /** A configuration that gives every group the same setting. */
+  /** Creates a configuration that gives every group the same setting. */
   public static QuantConfig uniform(QuantSetting setting) {
     return of(setting, List.of());
   }
@@ -213,29 +213,29 @@ public final class QuantConfig {
     return defaultSetting;
   }
 
-  /** The rules as written, in order, before normalisation. */
+  /** Returns the rules as written, in order, before normalisation. */
   public List<QuantRule> rules() {
     return rules;
   }
 
-  /** The groups whose setting differs from the default, with that setting. */
+  /** Returns the groups whose setting differs from the default, with that setting. */
   public Map<LayerGroup, QuantSetting> groupSettings() {
     return groupSettings;
   }
 
-  /** The normalised layer-range rules, by group and first layer. */
+  /** Returns the normalised layer-range rules, by group and first layer. */
   public List<QuantRule> rangeRules() {
     return rangeRules;
   }
 
-  /** The setting of a whole group, before layer ranges. */
+  /** Returns the setting of a whole group, before layer ranges. */
   public QuantSetting groupSetting(LayerGroup group) {
     return groupSettings.getOrDefault(group, defaultSetting);
   }
 
   /**
-   * The setting of a group's tensors in one layer: a covering range rule, else the group's setting,
-   * else the default.
+   * Returns the setting of a group's tensors in one layer: a covering range rule, else the group's
+   * setting, else the default.
    *
    * @param layer the decoder layer, or -1 for tensors outside the decoder layers
    */
@@ -272,19 +272,19 @@ public final class QuantConfig {
     }
   }
 
-  /** The canonical JSON: sorted keys, normalised values, no whitespace. */
+  /** Returns the canonical JSON: sorted keys, normalised values, no whitespace. */
   public String canonicalJson() {
     return canonicalJson;
   }
 
-  /** The first 16 hex digits of the SHA-256 of {@link #canonicalJson}. */
+  /** Returns the first 16 hex digits of the SHA-256 of {@link #canonicalJson}. */
   public String id() {
     return id;
   }
 
   /**
-   * A short human label: the default, then each canonical entry, such as {@code 4/64 gdn_out=bf16
-   * mlp_down@0-3=6/32 mlp_up=3/64}.
+   * Returns a short human label: the default, then each canonical entry, such as {@code 4/64
+   * gdn_out=bf16 mlp_down@0-3=6/32 mlp_up=3/64}.
    */
   public String label() {
     StringBuilder label = new StringBuilder(defaultSetting.label());
