@@ -183,7 +183,7 @@ public final class MlxModel implements AutoCloseable {
       throw mismatch(path, "scales and biases must be float tensors of one dtype and shape, found "
           + scales + " and " + biases);
     }
-    long[] expected = weight.shape();
+    long[] expected = weight.shape().clone();
     long columns = scales.lastDim() * setting.groupSize();
     expected[expected.length - 1] = columns * setting.bits() / 32;
     long[] scalesLeading = Arrays.copyOf(scales.shape(), scales.shape().length - 1);

@@ -54,7 +54,7 @@ final class MlxWritePlan {
     for (Entry entry : plan.entries().values()) {
       if (entry.disposition() != Disposition.DROPPED) {
         checkSource(entry.info(), source);
-        shapes.put(entry.name(), entry.info().shape());
+        shapes.put(entry.name(), entry.info().shape().clone());
       }
     }
     boolean tied = plan.tying() == QuantPlan.HeadTying.TIED;
