@@ -3,6 +3,8 @@ package io.bitsweep.quant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.bitsweep.safetensors.Encoding;
+import java.nio.ByteBuffer;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +110,17 @@ class BitPackingTest {
         }
       }
     }
+  }
+
+  @Test
+  void wordsEncodeAsLittleEndianBytes() {
+    int[] words = BitPacking.pack(padded(32, 1, 2, 3, 4, 5, 6, 7, 0), 3);
+    ByteBuffer bytes = Encoding.encodeInts(words);
+    assertThat(bytes.remaining()).isEqualTo(12);
+    assertThat(bytes.get(0) & 0xFF).isEqualTo(0xD1);
+    assertThat(bytes.get(1) & 0xFF).isEqualTo(0x58);
+    assertThat(bytes.get(2) & 0xFF).isEqualTo(0x1F);
+    assertThat(bytes.get(3) & 0xFF).isZero();
   }
 
   @Test

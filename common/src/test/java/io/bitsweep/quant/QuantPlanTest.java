@@ -8,6 +8,7 @@ import io.bitsweep.SharedModels;
 import io.bitsweep.quant.QuantPlan.Disposition;
 import io.bitsweep.quant.QuantPlan.HeadTying;
 import io.bitsweep.safetensors.Checkpoint;
+import io.bitsweep.safetensors.Encoding;
 import io.bitsweep.safetensors.TensorInfo;
 import io.bitsweep.tensor.DType;
 import java.io.IOException;
@@ -55,6 +56,32 @@ class QuantPlanTest {
     TensorInfo experts = tensor("e", DType.BF16, 4, 256, 128);
     assertThat(MlxSize.mlxBytes(experts, QuantSetting.affine(2, 64)))
         .isEqualTo(4 * 256 * 128 / 4 + 2 * (4 * 256 * 2) * 2);
+  }
+
+  @Test
+  void mlxBytesEqualsEncodedQuantizedTensor() {
+    long[][] shapes = {{64, 128}, {3, 32, 256}};
+    for (long[] shape : shapes) {
+      for (DType dtype : new DType[] {DType.BF16, DType.F32}) {
+        for (int bits : AffineQuantizer.SUPPORTED_BITS) {
+          for (int groupSize : AffineQuantizer.SUPPORTED_GROUP_SIZES) {
+            float[] values = new float[Math.toIntExact(TensorInfo.elementCount(shape))];
+            for (int i = 0; i < values.length; i++) {
+              values[i] = (i % 17) * 0.01f - 0.05f;
+            }
+            QuantizedTensor q = new AffineQuantizer(bits, groupSize).quantize(values, shape, dtype);
+            long encoded =
+                Encoding.encodeInts(q.words()).remaining()
+                    + Encoding.encodeFloats(dtype, q.scales()).remaining()
+                    + Encoding.encodeFloats(dtype, q.biases()).remaining();
+            TensorInfo info = tensor("w", dtype, shape);
+            assertThat(MlxSize.mlxBytes(info, QuantSetting.affine(bits, groupSize)))
+                .as("%s %s %d/%d", java.util.Arrays.toString(shape), dtype, bits, groupSize)
+                .isEqualTo(encoded);
+          }
+        }
+      }
+    }
   }
 
   @Test
