@@ -10,6 +10,8 @@ import io.bitsweep.model.CheckpointWeights;
 import io.bitsweep.model.ForwardPass;
 import io.bitsweep.model.ModelConfig;
 import io.bitsweep.model.WeightSource;
+import io.bitsweep.quant.FakeQuantCache;
+import io.bitsweep.quant.FakeQuantWeights;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.quant.QuantPlan.HeadTying;
@@ -29,7 +31,10 @@ class MlxReaderTest {
 
   @TempDir Path temp;
 
-  /** Logits of the MLX folder, run through the reader, and of the fake-quantized source. */
+  /**
+   * Logits of the MLX folder run through the reader, of the source through FakeQuantWeights with
+   * norms rounded as the MLX folder stores them, and of the source through FakeQuantWeights alone.
+   */
   record Logits(float[] mlx, float[] reference, float[] referenceWithoutNormRounding) {}
 
   static Logits logits(Path model, QuantConfig config, Path out) {
@@ -42,11 +47,15 @@ class MlxReaderTest {
       ModelConfig modelConfig = ModelConfig.load(checkpoint);
       HeadTying tying = HeadTying.detect(checkpoint.configJson(), checkpoint.tensors());
       QuantPlan plan = QuantPlan.resolve(config, checkpoint.tensors(), tying);
-      WeightSource source = new CheckpointWeights(checkpoint);
-      boolean shifted = modelConfig.architecture().zeroCenteredNorms();
+      WeightSource fakeQuantized =
+          new FakeQuantWeights(new CheckpointWeights(checkpoint), plan, new FakeQuantCache(1L << 26));
       ForwardPass pass = new ForwardPass(modelConfig);
-      float[] reference = pass.logits(TOKENS, new FakeQuantReference(source, plan, shifted));
-      float[] plain = pass.logits(TOKENS, new FakeQuantReference(source, plan, false));
+      WeightSource roundedNorms =
+          modelConfig.architecture().zeroCenteredNorms()
+              ? new FakeQuantReference(fakeQuantized)
+              : fakeQuantized;
+      float[] reference = pass.logits(TOKENS, roundedNorms);
+      float[] plain = pass.logits(TOKENS, fakeQuantized);
       return new Logits(mlx, reference, plain);
     }
   }
