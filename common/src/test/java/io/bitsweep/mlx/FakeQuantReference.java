@@ -1,0 +1,63 @@
+package io.bitsweep.mlx;
+
+import io.bitsweep.model.WeightSource;
+import io.bitsweep.safetensors.TensorInfo;
+import io.bitsweep.tensor.Floats;
+
+/**
+ * Replaces every zero-centred norm weight {@code w} of a Qwen weight source by {@code bf16(1 + w)
+ * - 1}, the value that an MLX model, which stores {@code bf16(1 + w)}, gives back. Wrapped around
+ * the quant package's fake-quantized weights, it yields the weights an MLX folder holds.
+ */
+final class FakeQuantReference implements WeightSource {
+  private final WeightSource source;
+
+  FakeQuantReference(WeightSource source) {
+    this.source = source;
+  }
+
+  @Override
+  public TensorInfo info(String name) {
+    return source.info(name);
+  }
+
+  @Override
+  public boolean contains(String name) {
+    return source.contains(name);
+  }
+
+  @Override
+  public float[] read(String name) {
+    float[] values = source.read(name);
+    return isZeroCentredNorm(name) ? rounded(values) : values;
+  }
+
+  @Override
+  public void readRows(String name, long firstRow, int rowCount, float[] dst, int dstOffset) {
+    source.readRows(name, firstRow, rowCount, dst, dstOffset);
+    if (isZeroCentredNorm(name)) {
+      int count = Math.toIntExact(rowCount * info(name).lastDim());
+      for (int i = dstOffset; i < dstOffset + count; i++) {
+        dst[i] = Floats.roundToBf16(1f + dst[i]) - 1f;
+      }
+    }
+  }
+
+  private static float[] rounded(float[] values) {
+    float[] out = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = Floats.roundToBf16(1f + values[i]) - 1f;
+    }
+    return out;
+  }
+
+  /** The Qwen norms stored as {@code 1 + w}: layer norms, the final norm, q_norm and k_norm. */
+  private static boolean isZeroCentredNorm(String name) {
+    return name.endsWith("input_layernorm.weight")
+        || name.endsWith("post_attention_layernorm.weight")
+        || name.endsWith("q_norm.weight")
+        || name.endsWith("k_norm.weight")
+        || name.equals("model.norm.weight")
+        || name.equals("model.language_model.norm.weight");
+  }
+}
