@@ -1,0 +1,106 @@
+package io.bitsweep.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code bitsweep} command line: one subcommand per pipeline step plus engine tools. */
+@Command(
+    name = "bitsweep",
+    mixinStandardHelpOptions = true,
+    version = "bitsweep 0.1.0",
+    description = {
+      "Finds the mixed-bit MLX quantization of a Qwen3.5 model that loses the least information",
+      "for its size, by measuring KL divergence against the bf16 model on Spark."
+    },
+    subcommands = {
+      RunCommand.class,
+      CalibrateCommand.class,
+      ReferenceCommand.class,
+      SweepCommand.class,
+      RankCommand.class,
+      SelectCommand.class,
+      WriteMlxCommand.class,
+      LeaderboardCommand.class,
+      PlanCommand.class,
+      InspectCommand.class,
+      LogitsCommand.class,
+      GenerateCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  private static final java.util.Set<String> SPARK_STEPS =
+      java.util.Set.of("run", "calibrate", "reference", "sweep", "rank", "select", "leaderboard");
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns its exit status (0 on success). */
+  public static int execute(String... args) {
+    routeLogFile(args);
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setExecutionExceptionHandler(Main::reportFailure);
+    return commandLine.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+
+  /**
+   * Prints a failure as one line on stderr (the stack trace goes to the log file) and returns
+   * exit status 1.
+   */
+  private static int reportFailure(
+      Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+    Logger log = LoggerFactory.getLogger(Main.class);
+    log.error("{} failed", commandLine.getCommandName(), e);
+    PrintWriter err = commandLine.getErr();
+    err.printf(Locale.ROOT, "bitsweep %s: %s%n", commandLine.getCommandName(), messageOf(e));
+    err.flush();
+    return 1;
+  }
+
+  private static String messageOf(Throwable e) {
+    Throwable cause = e;
+    while (cause.getMessage() == null && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
+  /**
+   * Sends the detailed log (Spark's INFO included) to {@code <out>/logs/bitsweep.log} when the
+   * command writes to a local output folder, before anything initialises logging.
+   */
+  private static void routeLogFile(String[] args) {
+    if (System.getProperty("bitsweep.log.file") != null) {
+      return;
+    }
+    // write-mlx's --out is the model folder itself, which must hold nothing else.
+    if (args.length == 0 || !SPARK_STEPS.contains(args[0])) {
+      return;
+    }
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--out") && !args[i + 1].contains("://")) {
+        Path logs = Path.of(args[i + 1]).toAbsolutePath().resolve("logs");
+        try {
+          Files.createDirectories(logs);
+          System.setProperty("bitsweep.log.file", logs.resolve("bitsweep.log").toString());
+        } catch (java.io.IOException e) {
+          // Logging falls back to the temporary folder; the command itself reports the bad path.
+        }
+        return;
+      }
+    }
+  }
+}

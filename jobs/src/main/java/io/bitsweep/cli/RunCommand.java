@@ -1,0 +1,108 @@
+package io.bitsweep.cli;
+
+import io.bitsweep.jobs.CalibrateJob;
+import io.bitsweep.jobs.LeaderboardTable;
+import io.bitsweep.jobs.ModelRef;
+import io.bitsweep.jobs.Progress;
+import io.bitsweep.jobs.RankJob;
+import io.bitsweep.jobs.ReferenceJob;
+import io.bitsweep.jobs.Selection;
+import io.bitsweep.jobs.SweepJob;
+import io.bitsweep.jobs.TableStore;
+import io.bitsweep.kld.LeaderboardPrinter;
+import io.bitsweep.kld.LeaderboardRow;
+import io.bitsweep.kld.ReferenceEncoding;
+import io.bitsweep.model.ModelConfig;
+import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.safetensors.Checkpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the whole pipeline: calibrate, reference, sweep, rank, select and write-mlx.",
+      "Tables, the leaderboard (text, CSV, JSON, PNG), selected.json and the MLX model go to --out."
+    })
+final class RunCommand extends SparkCommand {
+  @Mixin ModelMixin model = new ModelMixin();
+  @Mixin SpecMixin spec = new SpecMixin();
+  @Mixin CalibrateCommand.CalibrationMixin calibration = new CalibrateCommand.CalibrationMixin();
+
+  @Option(
+      names = "--top-k",
+      defaultValue = "" + ReferenceEncoding.DEFAULT_TOP_K,
+      description = "Reference tokens kept per position (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(
+      names = "--configs-per-task",
+      defaultValue = "16",
+      description = "Configurations one sweep task evaluates as a prefix tree (default: ${DEFAULT-VALUE}).")
+  int configsPerTask;
+
+  @Option(names = "--max-bytes", defaultValue = "0", description = "Select within this MLX size in bytes.")
+  long maxBytes;
+
+  @Option(
+      names = "--max-bpw",
+      defaultValue = "4.5",
+      description = "Select within this many bits per weight (default: ${DEFAULT-VALUE}, uniform 4-bit gs64).")
+  double maxBpw;
+
+  @Option(names = "--rank", defaultValue = "0", description = "Select this rank instead of a budget.")
+  int rank;
+
+  @Option(names = "--overwrite", description = "Replace an existing MLX model in <out>/mlx.")
+  boolean overwrite;
+
+  @Override
+  String step() {
+    return "run";
+  }
+
+  @Override
+  void run(TableStore store) throws Exception {
+    Path modelDir = model.resolve();
+    Path mlxOut = out.contains("://") ? null : Path.of(out, "mlx");
+    if (mlxOut != null && Files.exists(mlxOut) && !overwrite) {
+      throw new IllegalArgumentException(
+          "Cannot write the MLX model to " + mlxOut + ": it already exists; pass --overwrite to replace it");
+    }
+    ModelRef ref = ModelRef.resolve(modelDir.toString());
+    int layers = ModelConfig.fromJson(Checkpoint.readConfigJson(modelDir), modelDir.toString()).numHiddenLayers();
+    SpecMixin.Resolved configurations = spec.resolve(layers);
+    Progress.LOG.info("run: model {} ({}), {} configurations, output {}", ref.name(), ref.modelId(), configurations.configurations().size(), out);
+
+    CalibrateJob.run(store, calibration.options(ref));
+    long positions = ReferenceJob.run(store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.topK(topK)));
+    Progress.LOG.info("reference: {} scored positions stored", positions);
+    SweepJob.Summary sweep =
+        SweepJob.run(
+            store, new SweepJob.Options(ref, configurations.specId(), configurations.configurations(), configsPerTask, 0));
+    Progress.LOG.info(
+        "sweep: {} pairs computed, {} skipped; forward work {} of independent evaluations",
+        sweep.computed(),
+        sweep.skipped(),
+        String.format(Locale.ROOT, "%.3f", sweep.costFraction()));
+    List<LeaderboardRow> ranked = RankJob.run(store, ref);
+    System.out.print(LeaderboardPrinter.format(ranked));
+
+    Selection selection = new Selection(maxBytes, rank > 0 ? 0 : maxBpw, rank);
+    List<LeaderboardTable.Entry> leaderboard = LeaderboardTable.read(store);
+    LeaderboardTable.Entry chosen = selection.choose(leaderboard);
+    io.bitsweep.jobs.Artifacts.writeText(store, "selected.json", chosen.configJson() + "\n");
+    System.out.print(selection.explain(chosen, leaderboard));
+    if (mlxOut != null) {
+      WriteMlxCommand.write(modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite);
+    } else {
+      Progress.LOG.info("write-mlx: skipped for a remote --out; run `bitsweep write-mlx` on the serving machine");
+    }
+  }
+}
