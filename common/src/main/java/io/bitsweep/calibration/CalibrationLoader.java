@@ -118,7 +118,7 @@ public final class CalibrationLoader {
     }
 
     private CalibrationSet build(List<CalibrationSample> samples, SampleTokenizer tokenizer) {
-      List<TokenizedSample> kept = new ArrayList<>();
+      List<TokenizedSample> scoredSamples = new ArrayList<>();
       List<String> zeroScored = new ArrayList<>();
       Map<String, CategoryStats> categories = new HashMap<>();
       for (CalibrationSample sample : samples) {
@@ -128,7 +128,7 @@ public final class CalibrationLoader {
           zeroScored.add(sample.id());
           categories.put(sample.category(), stats.plusZeroScored());
         } else {
-          kept.add(tokenized);
+          scoredSamples.add(tokenized);
           categories.put(sample.category(), stats.plus(tokenized));
         }
       }
@@ -136,7 +136,7 @@ public final class CalibrationLoader {
         LOG.warn(
             "Leaving out {} samples that score no position: {}", zeroScored.size(), zeroScored);
       }
-      if (kept.isEmpty()) {
+      if (scoredSamples.isEmpty()) {
         throw new CalibrationException(
             String.format(
                 Locale.ROOT,
@@ -147,18 +147,18 @@ public final class CalibrationLoader {
                 samples.size(),
                 maxLength));
       }
-      if (kept.size() < shards) {
+      if (scoredSamples.size() < shards) {
         throw new CalibrationException(
             String.format(
                 Locale.ROOT,
                 "Cannot split %d scored samples into %d shards: every shard needs a sample; use at"
                     + " most %d shards",
-                kept.size(),
+                scoredSamples.size(),
                 shards,
-                kept.size()));
+                scoredSamples.size()));
       }
       CalibrationSet set =
-          new CalibrationSet(assignShards(kept, shards), shards, categories, zeroScored);
+          new CalibrationSet(assignShards(scoredSamples, shards), shards, categories, zeroScored);
       LOG.info("Calibration set for {}: {} in {} shards", model, set.total(), shards);
       return set;
     }
