@@ -89,15 +89,16 @@ public final class LocalCluster implements AutoCloseable {
             "--memory-per-worker", size.memoryPerWorker(),
             "--master-port", "0",
             "--ui-port", "0"));
-    Scripts.runChecked(SCRIPT_TIMEOUT, "local-cluster", prepend("start", startArgs));
+    Scripts.runChecked(SCRIPT_TIMEOUT, "local-cluster", Scripts.arguments("start", startArgs));
     try {
       String url = Files.readString(dir.resolve("master-url")).strip();
       List<String> jarArgs = new ArrayList<>(common);
       jarArgs.add("--test-classes");
-      String jars = Scripts.runChecked(SCRIPT_TIMEOUT, "local-cluster", prepend("jars", jarArgs));
+      String jars =
+          Scripts.runChecked(SCRIPT_TIMEOUT, "local-cluster", Scripts.arguments("jars", jarArgs));
       return new LocalCluster(dir, size, url, Arrays.asList(lastLine(jars).split(",")));
     } catch (IOException | RuntimeException e) {
-      Scripts.run(SCRIPT_TIMEOUT, "local-cluster", prepend("stop", common));
+      Scripts.run(SCRIPT_TIMEOUT, "local-cluster", Scripts.arguments("stop", common));
       throw new IllegalStateException("Cannot use the cluster started in " + dir, e);
     }
   }
@@ -282,12 +283,5 @@ public final class LocalCluster implements AutoCloseable {
   private static String lastLine(String output) {
     String[] lines = output.strip().split("\n");
     return lines[lines.length - 1].strip();
-  }
-
-  private static List<String> prepend(String first, List<String> rest) {
-    List<String> all = new ArrayList<>();
-    all.add(first);
-    all.addAll(rest);
-    return all;
   }
 }

@@ -90,6 +90,14 @@ public final class Scripts {
     }
   }
 
+  /** Returns the argument list {@code command, options...}. */
+  public static List<String> arguments(String command, List<String> options) {
+    List<String> all = new ArrayList<>();
+    all.add(command);
+    all.addAll(options);
+    return all;
+  }
+
   /**
    * Runs a script like {@link #run} and returns its output.
    *
