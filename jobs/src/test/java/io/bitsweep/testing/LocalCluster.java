@@ -63,18 +63,23 @@ public final class LocalCluster implements AutoCloseable {
   private final Size size;
   private final String masterUrl;
   private final List<String> applicationJars;
+  private final Thread stopAtExit;
 
   private LocalCluster(Path stateDir, Size size, String masterUrl, List<String> applicationJars) {
     this.stateDir = stateDir;
     this.size = size;
     this.masterUrl = masterUrl;
     this.applicationJars = applicationJars;
+    this.stopAtExit = new Thread(this::stop, "local-cluster-stop-at-exit");
+    Runtime.getRuntime().addShutdownHook(stopAtExit);
   }
 
   /**
    * Starts a cluster whose state (Spark home, PIDs, logs, work folders) lives in {@code stateDir},
    * and packages the project's main and test classes as jars for {@code spark.jars}. It needs the
-   * build output of {@code mvn test} or {@code mvn package} and never runs Maven itself.
+   * build output of {@code mvn test} or {@code mvn package} and never runs Maven itself. A cluster
+   * left running in {@code stateDir} by a killed test run is stopped first, and this one stops when
+   * the JVM exits if nobody closed it.
    *
    * @throws IllegalStateException with the script's output when the cluster does not come up
    */
@@ -89,6 +94,7 @@ public final class LocalCluster implements AutoCloseable {
             "--memory-per-worker", size.memoryPerWorker(),
             "--master-port", "0",
             "--ui-port", "0"));
+    Scripts.runChecked(SCRIPT_TIMEOUT, "local-cluster", Scripts.arguments("stop", common));
     Scripts.runChecked(SCRIPT_TIMEOUT, "local-cluster", Scripts.arguments("start", startArgs));
     try {
       String url = Files.readString(dir.resolve("master-url")).strip();
@@ -245,6 +251,15 @@ public final class LocalCluster implements AutoCloseable {
   /** Stops the workers, their executors and the master through {@code scripts/local-cluster}. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopAtExit);
+    } catch (IllegalStateException shutdownInProgress) {
+      return; // the shutdown hook stops the cluster
+    }
+    stop();
+  }
+
+  private void stop() {
     Scripts.runChecked(
         SCRIPT_TIMEOUT, "local-cluster", List.of("stop", "--dir", stateDir.toString()));
   }
