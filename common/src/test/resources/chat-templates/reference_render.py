@@ -47,6 +47,7 @@ def main(tiny_model_dir):
         "tiny": config["chat_template"],
         "python_like": (here / "python_like.jinja").read_text(),
         "whitespace": (here / "whitespace.jinja").read_text(),
+        "qwen_style": (here / "qwen_style.jinja").read_text(),
     }
     env = environment()
     for case in json.loads((here / "cases.json").read_text()):

@@ -12,8 +12,9 @@ import java.util.Map;
  * measures the figures in {@code conf/calibration/README.md}.
  *
  * <pre>
- * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.bitsweep.calibration.CalibrationReport \
- *     -Dexec.args="../shared/models/qwen35-tiny-stories conf/calibration"
+ * mvn -q -o -pl common compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+ * java -cp common/target/classes:$(cat common/target/classpath.txt) \
+ *     io.bitsweep.calibration.CalibrationReport ../shared/models/qwen35-tiny-stories conf/calibration
  * </pre>
  */
 public final class CalibrationReport {

@@ -48,6 +48,10 @@ public record Message(
    * Returns the message as a chat template reads it: {@code role}, {@code content}, and when
    * present {@code tool_calls} (each {@code {"type": "function", "function": {"name",
    * "arguments"}}}), {@code tool_call_id}, {@code name} and the extra fields.
+   *
+   * <p>Tool-call arguments are always a mapping, also when the sample gave them as JSON text,
+   * because templates such as Qwen3.5's iterate them with {@code |items} and fail on a string.
+   * Serving stacks such as vLLM parse the text of OpenAI requests the same way before rendering.
    */
   public Map<String, Object> toTemplateData() {
     Map<String, Object> data = new LinkedHashMap<>();
@@ -69,7 +73,7 @@ public record Message(
   private static Map<String, Object> callData(ToolCall call) {
     Map<String, Object> function = new LinkedHashMap<>();
     function.put("name", call.name());
-    function.put("arguments", toJava(call.arguments()));
+    function.put("arguments", toJava(call.argumentsObject()));
     Map<String, Object> data = new LinkedHashMap<>();
     if (call.id() != null) {
       data.put("id", call.id());

@@ -17,11 +17,11 @@ import jinjava.javax.el.MethodNotFoundException;
 
 /**
  * The expression resolver of the chat template sandbox. Templates may read map entries, list and
- * array elements and the properties of {@code loop}, call filters and tests, call the Python {@code
- * str} methods of {@link PythonStrings}, and call the Python {@code dict} and {@code list} methods
- * that jinjava's own map and list wrappers provide. Any other property reads as undefined and any
- * other method call fails, so a template cannot reach Java classes, class loaders, the interpreter
- * or the file system.
+ * array elements and the properties of {@code loop} (with {@code previtem} and {@code nextitem}
+ * from {@link PythonForTag}), call filters and tests, call the Python {@code str} methods of {@link
+ * PythonStrings}, and call the Python {@code dict} and {@code list} methods that jinjava's own map
+ * and list wrappers provide. Any other property reads as undefined and any other method call fails,
+ * so a template cannot reach Java classes, class loaders, the interpreter or the file system.
  */
 final class SandboxResolver extends CompositeELResolver {
   SandboxResolver() {
@@ -48,7 +48,12 @@ final class SandboxResolver extends CompositeELResolver {
 
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-      if (base instanceof ForLoop) {
+      if (base instanceof ForLoop loop) {
+        String name = String.valueOf(property);
+        if (name.equals("previtem") || name.equals("nextitem")) {
+          context.setPropertyResolved(true);
+          return PythonForTag.neighbour(loop, name.equals("previtem") ? -1 : 1);
+        }
         return super.getValue(context, base, property);
       }
       if (base != null) {

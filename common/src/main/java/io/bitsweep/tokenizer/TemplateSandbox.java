@@ -21,6 +21,10 @@ import java.util.Set;
  * and {@code shuffle} deterministic, and bounds the output size.
  */
 final class TemplateSandbox {
+  // NOTE: two Jinja2 behaviours differ: {{ true }} prints "true" (Jinja2: "True"), and
+  // 'a' + (x|safe) does not HTML-escape 'a' as Jinja2's Markup does. Templates that print
+  // booleans through |string or tojson and join safe values with ~ are not affected.
+
   /** The largest render accepted, in characters; calibration renders are a few kilobytes. */
   static final long MAX_OUTPUT_CHARS = 16L << 20;
 
@@ -66,6 +70,7 @@ final class TemplateSandbox {
           throw new ResourceNotFoundException(
               "Chat templates cannot load other templates; found a reference to " + name);
         });
+    jinjava.getGlobalContext().registerTag(new PythonForTag());
     TemplateLibrary.filters().forEach(jinjava.getGlobalContext()::registerFilter);
     TemplateLibrary.functions().forEach(jinjava.getGlobalContext()::registerFunction);
     return jinjava;

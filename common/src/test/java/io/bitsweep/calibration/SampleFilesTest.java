@@ -51,14 +51,16 @@ class SampleFilesTest {
   }
 
   @Test
-  void templateDataKeepsArgumentForms() throws IOException {
+  void templateDataParsesTextArguments() throws IOException {
     ChatSample chat = (ChatSample) SampleFiles.readJsonl(write("a.jsonl", CHAT)).get(0);
     Map<String, Object> assistant = chat.templateMessages().get(1);
     assertThat(assistant).containsEntry("content", null);
     List<?> calls = (List<?>) assistant.get("tool_calls");
     Map<?, ?> first = (Map<?, ?>) ((Map<?, ?>) calls.get(0)).get("function");
     Map<?, ?> second = (Map<?, ?>) ((Map<?, ?>) calls.get(1)).get("function");
-    assertThat(first.get("arguments")).isEqualTo("{\"city\": \"Oslo\"}");
+    assertThat(first.get("arguments")).isEqualTo(Map.of("city", "Oslo"));
+    assertThat(chat.messages().get(1).toolCalls().get(0).argumentsAsText()).isTrue();
+    assertThat(chat.messages().get(1).toolCalls().get(1).argumentsAsText()).isFalse();
     assertThat(second.get("arguments")).isEqualTo(Map.of("city", "Bergen", "days", 2));
     assertThat(((Map<?, ?>) calls.get(0)).get("id")).isEqualTo("c1");
     assertThat(chat.templateMessages().get(3)).containsEntry("reasoning_content", "r");

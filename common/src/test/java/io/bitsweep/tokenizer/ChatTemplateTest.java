@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -41,15 +42,17 @@ class ChatTemplateTest {
 
   @TempDir Path tmp;
 
-  static Stream<JsonNode> cases() throws IOException {
-    List<JsonNode> cases = new ArrayList<>();
-    JSON.readTree(resource("cases.json")).forEach(cases::add);
+  static Stream<Arguments> cases() throws IOException {
+    List<Arguments> cases = new ArrayList<>();
+    for (JsonNode testCase : JSON.readTree(resource("cases.json"))) {
+      cases.add(Arguments.of(testCase.get("name").asText(), testCase));
+    }
     return cases.stream();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void rendersLikeJinja2(JsonNode testCase) throws IOException {
+  void rendersLikeJinja2(String name, JsonNode testCase) throws IOException {
     ChatTemplate template =
         switch (testCase.get("template").asText()) {
           case "tiny" -> ChatTemplate.load(SharedModels.require(SharedModels.QWEN35_TINY));
@@ -57,9 +60,10 @@ class ChatTemplateTest {
               ChatTemplate.of(resource("python_like.jinja"), "python_like.jinja")
                   .withClock(REFERENCE_CLOCK);
           case "whitespace" -> ChatTemplate.of(resource("whitespace.jinja"), "whitespace.jinja");
+          case "qwen_style" -> ChatTemplate.of(resource("qwen_style.jinja"), "qwen_style.jinja");
           default -> throw new IllegalArgumentException(testCase.toString());
         };
-    String expected = resource("expected/" + testCase.get("name").asText() + ".txt");
+    String expected = resource("expected/" + name + ".txt");
     GenerationPrompt prompt =
         testCase.get("add_generation_prompt").asBoolean()
             ? GenerationPrompt.ADD
