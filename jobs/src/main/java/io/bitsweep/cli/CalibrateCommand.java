@@ -32,7 +32,7 @@ final class CalibrateCommand extends SparkCommand {
 
   @Override
   void run(TableStore store) throws IOException {
-    CalibrateJob.run(store, calibration.options(ModelRef.resolve(model.resolve().toString())));
+    CalibrateJob.run(store, calibration.options(model.ref()));
   }
 
   /** Calibration options shared by {@code calibrate} and {@code run}. */

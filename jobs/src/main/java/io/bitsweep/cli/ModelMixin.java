@@ -1,6 +1,7 @@
 package io.bitsweep.cli;
 
 import io.bitsweep.SharedModels;
+import io.bitsweep.jobs.ModelRef;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -8,16 +9,19 @@ import picocli.CommandLine.Option;
 final class ModelMixin {
   @Option(
       names = "--model",
-      paramLabel = "DIR",
-      description = "Hugging Face model folder (default: ../shared/models/qwen35-tiny-stories).")
-  Path model;
+      paramLabel = "DIR|URI",
+      description = {
+        "Hugging Face model folder: a local path, or a Hadoop URI such as s3a://bucket/models/qwen,",
+        "which is copied to local disk once per machine (default: ../shared/models/qwen35-tiny-stories)."
+      })
+  String model;
 
   /**
-   * Returns the model folder, or the shared tiny model when none was given.
+   * Returns the model location as given, or the shared tiny model's folder when none was given.
    *
    * @throws IllegalArgumentException when neither exists
    */
-  Path resolve() {
+  String location() {
     if (model != null) {
       return model;
     }
@@ -27,6 +31,20 @@ final class ModelMixin {
           "No --model given and the default model ../shared/models/" + SharedModels.QWEN35_TINY
               + " beside the repository is missing; pass --model DIR");
     }
-    return shared;
+    return shared.toString();
+  }
+
+  /** Resolves the model (hashing it, and staging a remote one) with the running Spark's settings. */
+  ModelRef ref() {
+    return ModelRef.resolve(location());
+  }
+
+  /**
+   * Returns a local folder holding the model: the folder itself, or the staged copy of a remote
+   * one (read with the {@code spark.hadoop.*} system properties).
+   */
+  Path resolve() {
+    String location = location();
+    return ModelRef.isRemote(location) ? ModelRef.resolve(location).localPath() : Path.of(location);
   }
 }

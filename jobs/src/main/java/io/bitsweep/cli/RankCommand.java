@@ -1,6 +1,5 @@
 package io.bitsweep.cli;
 
-import io.bitsweep.jobs.ModelRef;
 import io.bitsweep.jobs.RankJob;
 import io.bitsweep.jobs.TableStore;
 import io.bitsweep.kld.LeaderboardPrinter;
@@ -23,7 +22,7 @@ final class RankCommand extends SparkCommand {
 
   @Override
   void run(TableStore store) {
-    List<LeaderboardRow> rows = RankJob.run(store, ModelRef.resolve(model.resolve().toString()));
+    List<LeaderboardRow> rows = RankJob.run(store, model.ref());
     System.out.print(LeaderboardPrinter.format(rows));
   }
 }

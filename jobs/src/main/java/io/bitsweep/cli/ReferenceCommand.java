@@ -33,7 +33,7 @@ final class ReferenceCommand extends SparkCommand {
   @Override
   void run(TableStore store) {
     ReferenceEncoding encoding = full ? ReferenceEncoding.full() : ReferenceEncoding.topK(topK);
-    ModelRef ref = ModelRef.resolve(model.resolve().toString());
+    ModelRef ref = model.ref();
     long rows = ReferenceJob.run(store, new ReferenceJob.Options(ref, store.root(), encoding));
     Progress.LOG.info("reference: {} scored positions stored", rows);
   }

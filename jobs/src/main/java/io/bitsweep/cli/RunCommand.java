@@ -15,7 +15,6 @@ import io.bitsweep.kld.ReferenceEncoding;
 import io.bitsweep.model.ModelConfig;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.safetensors.Checkpoint;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -69,14 +68,14 @@ final class RunCommand extends SparkCommand {
 
   @Override
   void run(TableStore store) throws Exception {
-    Path modelDir = model.resolve();
-    Path mlxOut = out.contains("://") ? null : Path.of(out, "mlx");
-    if (mlxOut != null && Files.exists(mlxOut) && !overwrite) {
+    String mlxOut = store.location("mlx");
+    if (store.exists(mlxOut) && !overwrite) {
       throw new IllegalArgumentException(
           "Cannot write the MLX model to " + mlxOut + ": it already exists; pass --overwrite to replace it");
     }
-    ModelRef ref = ModelRef.resolve(modelDir.toString());
-    int layers = ModelConfig.fromJson(Checkpoint.readConfigJson(modelDir), modelDir.toString()).numHiddenLayers();
+    ModelRef ref = model.ref();
+    Path modelDir = ref.localPath();
+    int layers = ModelConfig.fromJson(Checkpoint.readConfigJson(modelDir), ref.location()).numHiddenLayers();
     SpecMixin.Resolved configurations = spec.resolve(layers);
     Progress.LOG.info("run: model {} ({}), {} configurations, output {}", ref.name(), ref.modelId(), configurations.configurations().size(), out);
 
@@ -94,15 +93,13 @@ final class RunCommand extends SparkCommand {
     List<LeaderboardRow> ranked = RankJob.run(store, ref);
     System.out.print(LeaderboardPrinter.format(ranked));
 
+    store.spark().sparkContext().setJobGroup("select", "select: read the leaderboard of " + ref.name(), false);
     Selection selection = new Selection(maxBytes, rank > 0 ? 0 : maxBpw, rank);
     List<LeaderboardTable.Entry> leaderboard = LeaderboardTable.read(store);
     LeaderboardTable.Entry chosen = selection.choose(leaderboard);
     io.bitsweep.jobs.Artifacts.writeText(store, "selected.json", chosen.configJson() + "\n");
     System.out.print(selection.explain(chosen, leaderboard));
-    if (mlxOut != null) {
-      WriteMlxCommand.write(modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite);
-    } else {
-      Progress.LOG.info("write-mlx: skipped for a remote --out; run `bitsweep write-mlx` on the serving machine");
-    }
+    WriteMlxCommand.write(
+        modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite, store.hadoopConf());
   }
 }

@@ -29,6 +29,8 @@ abstract class SparkCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long start = System.nanoTime();
     try (SparkSession session = Sessions.getOrCreate("bitsweep " + step(), spark.options())) {
+      // Steps set a more precise group for their own jobs; this one covers the rest.
+      session.sparkContext().setJobGroup(step(), step() + ": " + out, false);
       run(new TableStore(session, out));
     }
     Progress.LOG.info("{}: done in {}", step(), Progress.format((System.nanoTime() - start) / 1e9));

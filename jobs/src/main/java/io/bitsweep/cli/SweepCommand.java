@@ -37,7 +37,7 @@ final class SweepCommand extends SparkCommand {
 
   @Override
   void run(TableStore store) throws Exception {
-    ModelRef ref = ModelRef.resolve(model.resolve().toString());
+    ModelRef ref = model.ref();
     int layers =
         ModelConfig.fromJson(Checkpoint.readConfigJson(ref.localPath()), ref.location()).numHiddenLayers();
     SpecMixin.Resolved resolved = spec.resolve(layers);

@@ -70,7 +70,18 @@ public final class CalibrateJob {
               sample.truncated(),
               options.model().modelId()));
     }
-    store.spark().sparkContext().setJobGroup("calibrate", "calibrate: write " + rows.size() + " samples", false);
+    store
+        .spark()
+        .sparkContext()
+        .setJobGroup(
+            "calibrate",
+            String.format(
+                Locale.ROOT,
+                "calibrate: write %d samples in %d shards for %s",
+                rows.size(),
+                options.shards(),
+                options.model().name()),
+            false);
     store.replace(Table.CALIBRATION, store.spark().createDataFrame(rows, Table.CALIBRATION.schema()).coalesce(1));
     for (Map.Entry<String, CategoryStats> category : set.categories().entrySet()) {
       CategoryStats stats = category.getValue();

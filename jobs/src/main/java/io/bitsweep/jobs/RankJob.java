@@ -36,6 +36,10 @@ public final class RankJob {
 
   /** Runs the step and returns the ranked rows. */
   public static List<LeaderboardRow> run(TableStore store, ModelRef model) {
+    store
+        .spark()
+        .sparkContext()
+        .setJobGroup("rank", "rank: read the configurations and results tables of " + model.name(), false);
     Map<String, Row> configurations = new LinkedHashMap<>();
     Dataset<Row> configTable = store.read(Table.CONFIGURATIONS);
     Shards.checkModel(store, Table.CONFIGURATIONS, configTable, model);

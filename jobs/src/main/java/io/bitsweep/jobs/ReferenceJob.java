@@ -41,6 +41,10 @@ public final class ReferenceJob {
 
   /** Runs the step; returns the number of reference rows written. */
   public static long run(TableStore store, Options options) {
+    store
+        .spark()
+        .sparkContext()
+        .setJobGroup("reference", "reference: read the calibration table for " + options.model().name(), false);
     TreeMap<Integer, List<SamplePayload>> shards = Shards.load(store, options.model());
     List<ShardTask> tasks = new ArrayList<>();
     for (Map.Entry<Integer, List<SamplePayload>> shard : shards.entrySet()) {

@@ -10,7 +10,9 @@ public final class Sessions {
   /**
    * Returns the active session, or creates one named {@code appName} from {@code options}. A
    * local master binds the driver to 127.0.0.1 and turns the web UI off unless the Spark
-   * configuration says otherwise.
+   * configuration says otherwise. Any other master (standalone, YARN, Kubernetes) gets bitsweep's
+   * own jars in {@code spark.jars} when no one set it (see {@link ApplicationJars}), so that a
+   * driver started outside {@code spark-submit} can run tasks there.
    */
   public static SparkSession getOrCreate(String appName, SparkOptions options) {
     SparkConf conf = new SparkConf();
@@ -26,13 +28,16 @@ public final class Sessions {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
       conf.setIfMissing("spark.ui.enabled", "false");
     }
+    options.conf().forEach(conf::set);
+    if (!local && !conf.contains("spark.jars")) {
+      conf.set("spark.jars", ApplicationJars.forCluster());
+    }
     // NOTE: Java serialization stays the default because Kryo 4 cannot serialize the records
     // that tasks carry; the sweep shuffles almost nothing, so Kryo would gain little.
     conf.setIfMissing("spark.sql.shuffle.partitions", local ? "4" : "64");
     // A sweep task is long and CPU-bound; speculation would only duplicate the work.
     conf.setIfMissing("spark.speculation", "false");
     conf.setIfMissing("spark.sql.session.timeZone", "UTC");
-    options.conf().forEach(conf::set);
     return SparkSession.builder().config(conf).getOrCreate();
   }
 }

@@ -74,6 +74,18 @@ public final class SweepJob {
   /** Runs the step. */
   public static Summary run(TableStore store, Options options) {
     ModelRef model = options.model();
+    store
+        .spark()
+        .sparkContext()
+        .setJobGroup(
+            "sweep",
+            String.format(
+                Locale.ROOT,
+                "sweep: prepare %d configurations of %s (configurations, results, calibration and"
+                    + " reference tables)",
+                options.configurations().size(),
+                model.name()),
+            false);
     List<QuantConfig> ordered = orderBySignature(model, options.configurations());
     writeConfigurations(store, options, ordered);
     TreeMap<Integer, List<SamplePayload>> shards = Shards.loadWithReference(store, model);
