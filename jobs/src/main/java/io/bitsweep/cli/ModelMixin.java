@@ -5,14 +5,18 @@ import io.bitsweep.jobs.ModelRef;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The {@code --model} option, defaulting to the trained tiny Qwen3.5 model beside the repository. */
+/**
+ * The {@code --model} option, defaulting to the trained tiny Qwen3.5 model beside the repository.
+ */
 final class ModelMixin {
   @Option(
       names = "--model",
       paramLabel = "DIR|URI",
       description = {
-        "Hugging Face model folder: a local path, or a Hadoop URI such as s3a://bucket/models/qwen,",
-        "which is copied to local disk once per machine (default: ../shared/models/qwen35-tiny-stories)."
+        "Hugging Face model folder: a local path, or a Hadoop URI such as"
+            + " s3a://bucket/models/qwen,",
+        "which is copied to local disk once per machine (default:"
+            + " ../shared/models/qwen35-tiny-stories)."
       })
   String model;
 
@@ -28,20 +32,23 @@ final class ModelMixin {
     Path shared = SharedModels.find(SharedModels.QWEN35_TINY);
     if (shared == null) {
       throw new IllegalArgumentException(
-          "No --model given and the default model ../shared/models/" + SharedModels.QWEN35_TINY
+          "No --model given and the default model ../shared/models/"
+              + SharedModels.QWEN35_TINY
               + " beside the repository is missing; pass --model DIR");
     }
     return shared.toString();
   }
 
-  /** Resolves the model (hashing it, and staging a remote one) with the running Spark's settings. */
+  /**
+   * Resolves the model (hashing it, and staging a remote one) with the running Spark's settings.
+   */
   ModelRef ref() {
     return ModelRef.resolve(location());
   }
 
   /**
-   * Returns a local folder holding the model: the folder itself, or the staged copy of a remote
-   * one (read with the {@code spark.hadoop.*} system properties).
+   * Returns a local folder holding the model: the folder itself, or the staged copy of a remote one
+   * (read with the {@code spark.hadoop.*} system properties).
    */
   Path resolve() {
     String location = location();

@@ -27,7 +27,11 @@ import picocli.CommandLine.Option;
 final class WriteMlxCommand implements Callable<Integer> {
   @Mixin ModelMixin model = new ModelMixin();
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Configuration JSON.")
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
+      description = "Configuration JSON.")
   Path config;
 
   @Option(
@@ -35,7 +39,8 @@ final class WriteMlxCommand implements Callable<Integer> {
       required = true,
       paramLabel = "DIR|URI",
       description = {
-        "MLX model folder to create: a local path, or a Hadoop URI such as s3a://bucket/mlx/qwen-4bit,",
+        "MLX model folder to create: a local path, or a Hadoop URI such as"
+            + " s3a://bucket/mlx/qwen-4bit,",
         "which is written locally first, then uploaded and renamed into place."
       })
   String out;
@@ -46,7 +51,9 @@ final class WriteMlxCommand implements Callable<Integer> {
   @Option(
       names = "--conf",
       paramLabel = "KEY=VALUE",
-      description = "Hadoop setting as a Spark property, such as spark.hadoop.fs.s3a.endpoint=URL; repeatable.")
+      description =
+          "Hadoop setting as a Spark property, such as spark.hadoop.fs.s3a.endpoint=URL;"
+              + " repeatable.")
   List<String> conf = new ArrayList<>();
 
   @Override
@@ -55,7 +62,9 @@ final class WriteMlxCommand implements Callable<Integer> {
     Configuration hadoop = HadoopConfs.fromSystemProperties(SparkOptions.parseConf(conf));
     String location = model.location();
     Path modelDir =
-        ModelRef.isRemote(location) ? ModelRef.resolve(location, hadoop).localPath() : Path.of(location);
+        ModelRef.isRemote(location)
+            ? ModelRef.resolve(location, hadoop).localPath()
+            : Path.of(location);
     MlxOutput.Written written = write(modelDir, parsed, out, overwrite, hadoop);
     System.out.println(written);
     return 0;
@@ -66,7 +75,10 @@ final class WriteMlxCommand implements Callable<Integer> {
       Path modelDir, QuantConfig config, String out, boolean overwrite, Configuration hadoop) {
     MlxWriter.Options options =
         MlxWriter.Options.defaults()
-            .withOverwrite(overwrite ? MlxWriter.OverwriteMode.REPLACE : MlxWriter.OverwriteMode.FAIL_IF_EXISTS);
+            .withOverwrite(
+                overwrite
+                    ? MlxWriter.OverwriteMode.REPLACE
+                    : MlxWriter.OverwriteMode.FAIL_IF_EXISTS);
     long start = System.nanoTime();
     MlxOutput.Written written = MlxOutput.write(modelDir, config, out, options, hadoop);
     Progress.LOG.info(

@@ -29,12 +29,12 @@ import org.slf4j.LoggerFactory;
  * started outside {@code spark-submit} (scripts/bitsweep, a test, a notebook) runs on a cluster.
  *
  * <p>Where this JVM loads bitsweep from jars (a release jar, or the module jars of {@code mvn
- * package}), those jars are used. Where it loads them from class folders ({@code target/classes}
- * of a development build), a {@code bitsweep-jobs-*-spark.jar} from {@code mvn -Pdist package}
- * beside them is used if it is newer than every class file, because it also holds the libraries
- * Spark lacks; otherwise each class folder is packed into a jar under {@code java.io.tmpdir}.
- * Thin jars carry no third-party libraries, so executors then need them from their Spark
- * installation, as on the cluster of {@code scripts/local-cluster}.
+ * package}), those jars are used. Where it loads them from class folders ({@code target/classes} of
+ * a development build), a {@code bitsweep-jobs-*-spark.jar} from {@code mvn -Pdist package} beside
+ * them is used if it is newer than every class file, because it also contains the libraries Spark
+ * lacks; otherwise each class folder is packed into a jar under {@code java.io.tmpdir}. Thin jars
+ * carry no third-party libraries, so executors then need them from their Spark installation, as on
+ * the cluster of {@code scripts/local-cluster}.
  */
 public final class ApplicationJars {
   private static final Logger LOG = LoggerFactory.getLogger(ApplicationJars.class);
@@ -43,26 +43,32 @@ public final class ApplicationJars {
 
   /** Returns the application jars as a comma-separated list for {@code spark.jars}. */
   public static String forCluster() {
-    List<Path> sources = new ArrayList<>(new LinkedHashSet<>(List.of(codeSource(DType.class), codeSource(ApplicationJars.class))));
+    List<Path> sources =
+        new ArrayList<>(
+            new LinkedHashSet<>(
+                List.of(codeSource(DType.class), codeSource(ApplicationJars.class))));
     List<String> jars = new ArrayList<>();
     Path release = freshReleaseJar(sources);
     if (release != null) {
       jars.add(release.toString());
     } else {
       for (Path source : sources) {
-        jars.add(Files.isDirectory(source) ? packClassFolder(source).toString() : source.toString());
+        jars.add(
+            Files.isDirectory(source) ? packClassFolder(source).toString() : source.toString());
       }
     }
     LOG.info("Shipping bitsweep's classes to the executors in spark.jars={}", jars);
     return String.join(",", jars);
   }
 
-  /** The jar file or class folder a class was loaded from. */
+  /** Returns the jar file or class folder a class was loaded from. */
   static Path codeSource(Class<?> type) {
     CodeSource source = type.getProtectionDomain().getCodeSource();
     if (source == null || source.getLocation() == null) {
       throw new IllegalStateException(
-          "Cannot find where " + type.getName() + " was loaded from, so spark.jars cannot be set;"
+          "Cannot find where "
+              + type.getName()
+              + " was loaded from, so spark.jars cannot be set;"
               + " pass --conf spark.jars=<bitsweep-jobs-*-spark.jar>");
     }
     try {
@@ -73,8 +79,8 @@ public final class ApplicationJars {
   }
 
   /**
-   * The spark-submit jar in the jobs module's {@code target/} when every source is a class folder
-   * and the jar is newer than all their classes, else null.
+   * Returns the spark-submit jar in the jobs module's {@code target/} when every source is a class
+   * folder and the jar is newer than all their classes, else null.
    */
   private static Path freshReleaseJar(List<Path> sources) {
     if (!sources.stream().allMatch(Files::isDirectory)) {
@@ -116,14 +122,28 @@ public final class ApplicationJars {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       digest.update(folder.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8));
       for (Path file : files) {
-        String line = folder.relativize(file) + "\t" + Files.size(file) + "\t" + Files.getLastModifiedTime(file).toMillis() + "\n";
+        String line =
+            folder.relativize(file)
+                + "\t"
+                + Files.size(file)
+                + "\t"
+                + Files.getLastModifiedTime(file).toMillis()
+                + "\n";
         digest.update(line.getBytes(StandardCharsets.UTF_8));
       }
-      String module = folder.getParent() != null && folder.getParent().getParent() != null
-          ? folder.getParent().getParent().getFileName().toString() : "classes";
+      String module =
+          folder.getParent() != null && folder.getParent().getParent() != null
+              ? folder.getParent().getParent().getFileName().toString()
+              : "classes";
       Path directory = Path.of(System.getProperty("java.io.tmpdir"), "bitsweep-application-jars");
       Files.createDirectories(directory);
-      Path jar = directory.resolve("bitsweep-" + module + "-" + HexFormat.of().formatHex(digest.digest(), 0, 8) + ".jar");
+      Path jar =
+          directory.resolve(
+              "bitsweep-"
+                  + module
+                  + "-"
+                  + HexFormat.of().formatHex(digest.digest(), 0, 8)
+                  + ".jar");
       if (!Files.isRegularFile(jar)) {
         writeJar(folder, files, jar);
       }
@@ -155,7 +175,8 @@ public final class ApplicationJars {
           out.closeEntry();
         }
       }
-      Files.move(temporary, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temporary, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temporary);
     }

@@ -8,10 +8,10 @@ import org.apache.spark.sql.SparkSession;
 import scala.Tuple2;
 
 /**
- * Hadoop configurations for code that reads or writes files outside a Spark job: model staging
- * on executors, and the commands that run without a Spark session. Each carries the {@code
- * spark.hadoop.*} properties of the Spark configuration (S3A endpoint, credentials provider and
- * so on) with the prefix removed, as Spark does for its own jobs.
+ * Hadoop configurations for code that reads or writes files outside a Spark job: model staging on
+ * executors, and the commands that run without a Spark session. Each carries the {@code
+ * spark.hadoop.*} properties of the Spark configuration (S3A endpoint, credentials provider and so
+ * on) with the prefix removed, as Spark does for its own jobs.
  */
 public final class HadoopConfs {
   private static final String PREFIX = "spark.hadoop.";
@@ -19,9 +19,9 @@ public final class HadoopConfs {
   private HadoopConfs() {}
 
   /**
-   * Returns the Hadoop configuration of this JVM: the active Spark session's on a driver, one
-   * built from the executor's Spark configuration on an executor, and one built from the {@code
-   * spark.*} system properties where Spark is not running.
+   * Returns the Hadoop configuration of this JVM: the active Spark session's on a driver, one built
+   * from the executor's Spark configuration on an executor, and one built from the {@code spark.*}
+   * system properties where Spark is not running.
    */
   public static Configuration current() {
     SparkSession session = SparkSession.getActiveSession().getOrElse(() -> null);

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes an MLX model folder to a local path or to any Hadoop file system URI such as {@code
  * s3a://bucket/run/mlx}. A remote folder is written to a local temporary folder first, uploaded
- * beside the target under a temporary name, checked, and only then renamed into place, so a
- * failed upload never leaves a partial model under the target name.
+ * beside the target under a temporary name, checked, and only then renamed into place, so a failed
+ * upload never leaves a partial model under the target name.
  */
 public final class MlxOutput {
   private static final Logger LOG = LoggerFactory.getLogger(MlxOutput.class);
@@ -27,11 +27,11 @@ public final class MlxOutput {
   private MlxOutput() {}
 
   /**
-   * What was written.
+   * The result of a write.
    *
    * @param location the MLX model folder, as the caller named it
-   * @param summary the writer's summary; for a remote target its directory is the local
-   *     temporary folder, which is deleted by now
+   * @param summary the writer's summary; for a remote target its directory is the local temporary
+   *     folder, which is deleted by now
    */
   public record Written(String location, MlxWriter.Summary summary) {
     @Override
@@ -52,9 +52,14 @@ public final class MlxOutput {
    * @throws UncheckedIOException when the upload fails; the temporary upload is deleted
    */
   public static Written write(
-      java.nio.file.Path modelDir, QuantConfig config, String out, MlxWriter.Options options, Configuration conf) {
+      java.nio.file.Path modelDir,
+      QuantConfig config,
+      String out,
+      MlxWriter.Options options,
+      Configuration conf) {
     if (!ModelRef.isRemote(out)) {
-      java.nio.file.Path local = java.nio.file.Path.of(out.startsWith("file:") ? out.substring(5) : out);
+      java.nio.file.Path local =
+          java.nio.file.Path.of(out.startsWith("file:") ? out.substring(5) : out);
       return new Written(out, MlxWriter.write(modelDir, config, local, options));
     }
     Path target = new Path(out);
@@ -65,27 +70,37 @@ public final class MlxOutput {
       try {
         java.nio.file.Path local = temporary.resolve(target.getName());
         MlxWriter.Summary summary =
-            MlxWriter.write(modelDir, config, local, options.withOverwrite(MlxWriter.OverwriteMode.FAIL_IF_EXISTS));
+            MlxWriter.write(
+                modelDir,
+                config,
+                local,
+                options.withOverwrite(MlxWriter.OverwriteMode.FAIL_IF_EXISTS));
         upload(fs, local, target, options.overwrite());
         return new Written(out, summary);
       } finally {
         deleteLocal(temporary);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the MLX model to " + out + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot write the MLX model to " + out + ": " + e.getMessage(), e);
     }
   }
 
-  private static void checkTarget(FileSystem fs, Path target, MlxWriter.OverwriteMode mode) throws IOException {
+  private static void checkTarget(FileSystem fs, Path target, MlxWriter.OverwriteMode mode)
+      throws IOException {
     if (mode == MlxWriter.OverwriteMode.FAIL_IF_EXISTS && fs.exists(target)) {
       throw new IllegalArgumentException(
-          "Cannot write the MLX model to " + target + ": it already exists; pass --overwrite to replace it");
+          "Cannot write the MLX model to "
+              + target
+              + ": it already exists; pass --overwrite to replace it");
     }
   }
 
-  private static void upload(FileSystem fs, java.nio.file.Path local, Path target, MlxWriter.OverwriteMode mode)
+  private static void upload(
+      FileSystem fs, java.nio.file.Path local, Path target, MlxWriter.OverwriteMode mode)
       throws IOException {
-    Path staging = new Path(target.getParent(), "_staging-" + target.getName() + "-" + UUID.randomUUID());
+    Path staging =
+        new Path(target.getParent(), "_staging-" + target.getName() + "-" + UUID.randomUUID());
     boolean published = false;
     try {
       long start = System.nanoTime();
@@ -99,7 +114,11 @@ public final class MlxOutput {
         throw new IOException("could not rename " + staging + " to " + target);
       }
       published = true;
-      LOG.info("Uploaded {} to {} in {}", local, target, Progress.format((System.nanoTime() - start) / 1e9));
+      LOG.info(
+          "Uploaded {} to {} in {}",
+          local,
+          target,
+          Progress.format((System.nanoTime() - start) / 1e9));
     } finally {
       if (!published) {
         deleteQuietly(fs, staging);
@@ -108,7 +127,8 @@ public final class MlxOutput {
   }
 
   /** Checks that every local file arrived with its size. */
-  private static void checkUpload(FileSystem fs, java.nio.file.Path local, Path staging) throws IOException {
+  private static void checkUpload(FileSystem fs, java.nio.file.Path local, Path staging)
+      throws IOException {
     try (var files = Files.list(local)) {
       for (java.nio.file.Path file : files.toList()) {
         Path remote = new Path(staging, file.getFileName().toString());
@@ -116,7 +136,11 @@ public final class MlxOutput {
         if (status.getLen() != Files.size(file)) {
           throw new IOException(
               String.format(
-                  Locale.ROOT, "uploaded %s has %d bytes, expected %d", remote, status.getLen(), Files.size(file)));
+                  Locale.ROOT,
+                  "uploaded %s has %d bytes, expected %d",
+                  remote,
+                  status.getLen(),
+                  Files.size(file)));
         }
       }
     }

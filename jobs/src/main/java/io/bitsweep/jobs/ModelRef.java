@@ -21,8 +21,8 @@ import org.apache.hadoop.conf.Configuration;
  * @param modelId the folder name and the first 16 hex digits of its content hash, {@code
  *     name@hash}; every table stores it so that tables of different models are never mixed
  * @param contentHash the full SHA-256 content hash, which staged copies are checked against
- * @param remoteFiles for a remote model, the size of each file the driver saw, by name; empty for
- *     a local folder
+ * @param remoteFiles for a remote model, the size of each file the driver saw, by name; empty for a
+ *     local folder
  */
 public record ModelRef(
     String location, String modelId, String contentHash, Map<String, Long> remoteFiles)
@@ -34,14 +34,20 @@ public record ModelRef(
       throw new IllegalArgumentException("Model location is empty; pass --model DIR");
     }
     if (modelId == null || !modelId.contains("@")) {
-      throw new IllegalArgumentException("Invalid model id \"" + modelId + "\": expected name@hash");
+      throw new IllegalArgumentException(
+          "Invalid model id \"" + modelId + "\": expected name@hash");
     }
     if (contentHash == null || !contentHash.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException(
-          "Invalid content hash \"" + contentHash + "\" of model " + location + ": expected 64 hex digits");
+          "Invalid content hash \""
+              + contentHash
+              + "\" of model "
+              + location
+              + ": expected 64 hex digits");
     }
     remoteFiles =
-        Collections.unmodifiableSortedMap(new TreeMap<>(remoteFiles == null ? Map.of() : remoteFiles));
+        Collections.unmodifiableSortedMap(
+            new TreeMap<>(remoteFiles == null ? Map.of() : remoteFiles));
   }
 
   /**
@@ -65,13 +71,18 @@ public record ModelRef(
 
   private static ModelRef resolveLocal(String location) {
     Path path =
-        Path.of(location.startsWith("file:") ? location.substring(5) : location).toAbsolutePath().normalize();
+        Path.of(location.startsWith("file:") ? location.substring(5) : location)
+            .toAbsolutePath()
+            .normalize();
     if (!Files.isDirectory(path)) {
       throw new IllegalArgumentException(
-          "Model folder " + path + " does not exist; pass --model with a Hugging Face model folder");
+          "Model folder "
+              + path
+              + " does not exist; pass --model with a Hugging Face model folder");
     }
     String hash = Checkpoint.contentHash(path);
-    return new ModelRef(path.toString(), path.getFileName() + "@" + hash.substring(0, 16), hash, Map.of());
+    return new ModelRef(
+        path.toString(), path.getFileName() + "@" + hash.substring(0, 16), hash, Map.of());
   }
 
   /** Whether {@code location} names a non-local Hadoop file system, such as {@code s3a://}. */
@@ -90,8 +101,8 @@ public record ModelRef(
   }
 
   /**
-   * Returns the local folder to read: the folder itself, or for a remote model its staged copy
-   * on this machine, which the first call per machine downloads.
+   * Returns the local folder to read: the folder itself, or for a remote model its staged copy on
+   * this machine, which the first call per machine downloads.
    */
   public Path localPath() {
     return isRemote() ? ModelStaging.localCopy(this) : Path.of(location);

@@ -39,13 +39,13 @@ import org.slf4j.LoggerFactory;
  * file://}) to local disk once per machine, so that the engine can memory-map it.
  *
  * <p>Copies live in a cache folder ({@link #cacheRoot()}) under the model id, {@code
- * <name>@<hash16>}, each with a manifest of its files, sizes and content hash. A copy is made in
- * a temporary folder, checked (every file's size against the remote listing, the content hash
- * against the expected one) and then renamed into place, so no reader sees a half-copied model.
- * One lock file per cache folder serializes the JVMs of a machine (the executors of several
- * applications, or a driver and its executors), and a lock per JVM serializes its tasks, so a
- * model is downloaded once per machine however many tasks ask for it at once. Later tasks and
- * jobs reuse the copy after checking its file sizes against the manifest.
+ * <name>@<hash16>}, each with a manifest of its files, sizes and content hash. A copy is made in a
+ * temporary folder, checked (every file's size against the remote listing, the content hash against
+ * the expected one) and then renamed into place, so no reader sees a half-copied model. One lock
+ * file per cache folder serializes the JVMs of a machine (the executors of several applications, or
+ * a driver and its executors), and a lock per JVM serializes its tasks. So a model is downloaded
+ * once per machine however many tasks request it at once. Later tasks and jobs reuse the copy after
+ * checking its file sizes against the manifest.
  *
  * <p>NOTE: only the files directly in the model folder are copied; subfolders (such as a
  * checkpoint's {@code original/}) are not needed by the engine and are skipped.
@@ -86,7 +86,7 @@ public final class ModelStaging {
       fileSizes = Collections.unmodifiableSortedMap(new TreeMap<>(fileSizes));
     }
 
-    /** The model id, {@code <name>@<first 16 hex digits of the content hash>}. */
+    /** Returns the model id, {@code <name>@<first 16 hex digits of the content hash>}. */
     public String modelId() {
       return name + "@" + contentHash.substring(0, HASH_PREFIX);
     }
@@ -122,8 +122,8 @@ public final class ModelStaging {
   }
 
   /**
-   * Stages the model {@code ref} on this machine, or reuses the copy already here, and returns
-   * its local folder.
+   * Stages the model {@code ref} on this machine, or reuses the copy already here, and returns its
+   * local folder.
    */
   public static Path localCopy(ModelRef ref) {
     Path known = STAGED_IN_JVM.get(ref.modelId());
@@ -131,7 +131,12 @@ public final class ModelStaging {
       return known;
     }
     Staged staged =
-        stage(ref.location(), ref.contentHash(), ref.remoteFiles(), HadoopConfs.current(), cacheRoot());
+        stage(
+            ref.location(),
+            ref.contentHash(),
+            ref.remoteFiles(),
+            HadoopConfs.current(),
+            cacheRoot());
     return staged.directory();
   }
 
@@ -139,8 +144,8 @@ public final class ModelStaging {
    * Stages the model at {@code uri} into {@code cacheRoot}.
    *
    * @param expectedHash the content hash the copy must have, or null to accept any (driver)
-   * @param expectedSizes the file sizes the driver saw, or null; a remote folder that no longer
-   *     matches them fails, because executors must not run a model other than the driver's
+   * @param expectedSizes the file sizes the driver saw, or null. A remote folder that no longer
+   *     matches them fails, because executors must not run a model other than the driver's.
    * @throws IllegalArgumentException when the remote folder is missing, empty or changed
    * @throws IllegalStateException when the copy does not have the expected content hash
    * @throws UncheckedIOException when reading, copying or locking fails
@@ -152,7 +157,8 @@ public final class ModelStaging {
       Configuration conf,
       Path cacheRoot) {
     if (expectedHash != null) {
-      Staged reused = reuse(cacheRoot.resolve(directoryName(nameOf(uri), expectedHash)), expectedHash, null);
+      Staged reused =
+          reuse(cacheRoot.resolve(directoryName(nameOf(uri), expectedHash)), expectedHash, null);
       if (reused != null) {
         return remember(reused);
       }
@@ -161,7 +167,10 @@ public final class ModelStaging {
       Files.createDirectories(cacheRoot);
       JVM_LOCK.lock();
       try (FileChannel channel =
-              FileChannel.open(cacheRoot.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+              FileChannel.open(
+                  cacheRoot.resolve(LOCK_FILE),
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE);
           FileLock ignored = channel.lock()) {
         return remember(stageLocked(uri, expectedHash, expectedSizes, conf, cacheRoot));
       } finally {
@@ -193,7 +202,8 @@ public final class ModelStaging {
     }
     Path bySource = cacheRoot.resolve(SOURCES).resolve(listing.fingerprint());
     if (expectedHash != null) {
-      Staged reused = reuse(cacheRoot.resolve(directoryName(listing.name(), expectedHash)), expectedHash, null);
+      Staged reused =
+          reuse(cacheRoot.resolve(directoryName(listing.name(), expectedHash)), expectedHash, null);
       if (reused != null) {
         return reused;
       }
@@ -219,7 +229,13 @@ public final class ModelStaging {
                 hash,
                 expectedHash));
       }
-      Staged staged = new Staged(cacheRoot.resolve(directoryName(listing.name(), hash)), listing.name(), hash, listing.sizes(), true);
+      Staged staged =
+          new Staged(
+              cacheRoot.resolve(directoryName(listing.name(), hash)),
+              listing.name(),
+              hash,
+              listing.sizes(),
+              true);
       writeManifest(temporary, uri, staged);
       publish(temporary, staged.directory());
       Files.createDirectories(bySource.getParent());
@@ -241,7 +257,8 @@ public final class ModelStaging {
    * Returns the staged copy in {@code directory} if its manifest matches (the expected hash, the
    * expected sizes) and every file has its recorded size, else null.
    */
-  private static Staged reuse(Path directory, String expectedHash, Map<String, Long> expectedSizes) {
+  private static Staged reuse(
+      Path directory, String expectedHash, Map<String, Long> expectedSizes) {
     Path manifestFile = directory.resolve(MANIFEST);
     if (!Files.isRegularFile(manifestFile)) {
       return null;
@@ -270,7 +287,11 @@ public final class ModelStaging {
       Path path = directory.resolve(file.getKey());
       try {
         if (!Files.isRegularFile(path) || Files.size(path) != file.getValue()) {
-          LOG.warn("Staged model {} is damaged: {} is missing or not {} bytes; staging it again", directory, path, file.getValue());
+          LOG.warn(
+              "Staged model {} is damaged: {} is missing or not {} bytes; staging it again",
+              directory,
+              path,
+              file.getValue());
           return null;
         }
       } catch (IOException e) {
@@ -280,7 +301,8 @@ public final class ModelStaging {
     return new Staged(directory, manifest.getProperty("name"), hash, sizes, false);
   }
 
-  private static void download(Listing listing, Path temporary, Configuration conf) throws IOException {
+  private static void download(Listing listing, Path temporary, Configuration conf)
+      throws IOException {
     Files.createDirectories(temporary);
     FileSystem fs = listing.fileSystem(conf);
     byte[] buffer = new byte[1 << 20];
@@ -298,7 +320,11 @@ public final class ModelStaging {
       if (copied != status.getLen()) {
         throw new IOException(
             String.format(
-                Locale.ROOT, "copied %d bytes of %s, expected %d", copied, status.getPath(), status.getLen()));
+                Locale.ROOT,
+                "copied %d bytes of %s, expected %d",
+                copied,
+                status.getPath(),
+                status.getLen()));
       }
     }
   }
@@ -324,8 +350,11 @@ public final class ModelStaging {
     manifest.setProperty("source", uri);
     manifest.setProperty("name", staged.name());
     manifest.setProperty("content.hash", staged.contentHash());
-    staged.fileSizes().forEach((name, size) -> manifest.setProperty("file." + name, Long.toString(size)));
-    try (Writer writer = Files.newBufferedWriter(directory.resolve(MANIFEST), StandardCharsets.UTF_8)) {
+    staged
+        .fileSizes()
+        .forEach((name, size) -> manifest.setProperty("file." + name, Long.toString(size)));
+    try (Writer writer =
+        Files.newBufferedWriter(directory.resolve(MANIFEST), StandardCharsets.UTF_8)) {
       manifest.store(writer, "Model staged by bitsweep; delete this folder to stage it again");
     }
   }
@@ -368,7 +397,7 @@ public final class ModelStaging {
     return name + "@" + hash.substring(0, HASH_PREFIX);
   }
 
-  /** The model's name: the last path segment of its location, with unusual characters replaced. */
+  /** Returns the model's name: its location's last path segment, unusual characters replaced. */
   static String nameOf(String uri) {
     String trimmed = uri.replaceAll("/+$", "");
     String last = trimmed.substring(trimmed.lastIndexOf('/') + 1);
@@ -382,7 +411,9 @@ public final class ModelStaging {
       FileSystem fs = folder.getFileSystem(conf);
       if (!fs.exists(folder) || !fs.getFileStatus(folder).isDirectory()) {
         throw new IllegalArgumentException(
-            "Model folder " + uri + " does not exist or is not a folder; pass --model with a"
+            "Model folder "
+                + uri
+                + " does not exist or is not a folder; pass --model with a"
                 + " Hugging Face model folder");
       }
       SortedMap<String, FileStatus> files = new TreeMap<>();
@@ -395,7 +426,9 @@ public final class ModelStaging {
       }
       if (!files.containsKey("config.json")) {
         throw new IllegalArgumentException(
-            "Model folder " + uri + " has no config.json; pass --model with a Hugging Face model folder");
+            "Model folder "
+                + uri
+                + " has no config.json; pass --model with a Hugging Face model folder");
       }
       return new Listing(uri, nameOf(uri), files);
     }
@@ -432,9 +465,16 @@ public final class ModelStaging {
       StringBuilder text = new StringBuilder(uri).append('\n');
       files.forEach(
           (name, status) ->
-              text.append(name).append('\t').append(status.getLen()).append('\t').append(status.getModificationTime()).append('\n'));
+              text.append(name)
+                  .append('\t')
+                  .append(status.getLen())
+                  .append('\t')
+                  .append(status.getModificationTime())
+                  .append('\n'));
       try {
-        byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] digest =
+            MessageDigest.getInstance("SHA-256")
+                .digest(text.toString().getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(digest, 0, 16);
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("SHA-256 is required by every JDK", e);

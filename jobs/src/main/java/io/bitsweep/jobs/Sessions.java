@@ -28,6 +28,7 @@ public final class Sessions {
       conf.setMaster(SparkOptions.MASTER_DEFAULT);
     }
     conf.setIfMissing("spark.app.name", appName);
+
     boolean local = conf.get("spark.master").startsWith("local");
     if (local) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
@@ -35,6 +36,7 @@ public final class Sessions {
       conf.setIfMissing("spark.ui.enabled", "false");
     }
     options.conf().forEach(conf::set);
+
     if (!local && !conf.contains("spark.jars")) {
       conf.set("spark.jars", ApplicationJars.forCluster());
     }
@@ -48,6 +50,7 @@ public final class Sessions {
           conf.get(SERIALIZER));
       conf.set(SERIALIZER, JAVA_SERIALIZER);
     }
+
     conf.setIfMissing("spark.sql.shuffle.partitions", local ? "4" : "64");
     // A sweep task is long and CPU-bound; speculation would only duplicate the work.
     conf.setIfMissing("spark.speculation", "false");

@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the pipeline through {@code bitsweep run} on a two-worker standalone cluster (driver in this
- * JVM, client mode) with the model on S3, runs it again in local mode with the model on local
- * disk, and checks that both leaderboards are equal. Then runs {@code scripts/write-mlx-on-mac}
- * on the local run's leaderboard.
+ * JVM, client mode) with the model on S3, runs it again in local mode with the model on local disk,
+ * and checks that both leaderboards are equal. Then runs {@code scripts/write-mlx-on-mac} on the
+ * local run's leaderboard.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterPipelineTest {
@@ -50,11 +50,12 @@ class ClusterPipelineTest {
         .isFalse();
     shared = SharedModels.require(SharedModels.QWEN35_TINY);
     inputs = TinyRun.write(tmp.resolve("inputs"));
-    s3 = S3Server.start("bucket");
+    s3 = S3Server.start("cluster-bucket");
     Configuration hadoop = new Configuration();
     s3.hadoopConf().forEach(hadoop::set);
     ModelStagingTest.upload(shared, s3.uri("models/qwen35-tiny-stories"), hadoop);
-    cluster = LocalCluster.start(Path.of("target/cluster-pipeline-test"), LocalCluster.Size.twoWorkers());
+    cluster =
+        LocalCluster.start(Path.of("target/cluster-pipeline-test"), LocalCluster.Size.twoWorkers());
   }
 
   @AfterAll
@@ -80,7 +81,9 @@ class ClusterPipelineTest {
     conf.remove("spark.jars");
     // The forward pass needs the C2 compiler (Vector API intrinsics); LocalCluster's flags for
     // short probe jobs stop at C1, which made the sweep take minutes instead of seconds here.
-    conf.put("spark.executor.extraJavaOptions", LocalCluster.sparkDefaults().get("spark.executor.extraJavaOptions"));
+    conf.put(
+        "spark.executor.extraJavaOptions",
+        LocalCluster.sparkDefaults().get("spark.executor.extraJavaOptions"));
     conf.putAll(s3.sparkConf());
     // The driver stages the model here; executors stage it under their worker's SPARK_LOCAL_DIRS.
     conf.put("spark.local.dir", tmp.resolve("driver-local").toString());
@@ -90,10 +93,14 @@ class ClusterPipelineTest {
     int clusterStatus =
         Main.execute(
             inputs
-                .runArguments(s3.uri("models/qwen35-tiny-stories"), clusterOut, cluster.masterUrl(), conf)
+                .runArguments(
+                    s3.uri("models/qwen35-tiny-stories"), clusterOut, cluster.masterUrl(), conf)
                 .toArray(String[]::new));
     int localStatus =
-        Main.execute(inputs.runArguments(shared.toString(), localOut, "local[2]", Map.of()).toArray(String[]::new));
+        Main.execute(
+            inputs
+                .runArguments(shared.toString(), localOut, "local[2]", Map.of())
+                .toArray(String[]::new));
 
     assertThat(clusterStatus).as("exit status of the run on the cluster").isZero();
     assertThat(localStatus).as("exit status of the run in local mode").isZero();
@@ -108,10 +115,19 @@ class ClusterPipelineTest {
     Map<Integer, Integer> after = cluster.tasksRunByWorker();
     assertThat(after.get(1) - before.get(1)).as("tasks run by worker 1").isPositive();
     assertThat(after.get(2) - before.get(2)).as("tasks run by worker 2").isPositive();
-    String modelId = localLeaderboard.get(0).getString(localLeaderboard.get(0).fieldIndex("model_id"));
+    String modelId =
+        localLeaderboard.get(0).getString(localLeaderboard.get(0).fieldIndex("model_id"));
     for (int worker = 1; worker <= 2; worker++) {
       Path manifest =
-          cluster.stateDir().resolve("local/worker-" + worker + "/bitsweep-models/" + modelId + "/" + ModelStaging.MANIFEST);
+          cluster
+              .stateDir()
+              .resolve(
+                  "local/worker-"
+                      + worker
+                      + "/bitsweep-models/"
+                      + modelId
+                      + "/"
+                      + ModelStaging.MANIFEST);
       assertThat(manifest).as("model staged on worker " + worker).isRegularFile();
     }
   }
@@ -133,7 +149,8 @@ class ClusterPipelineTest {
                 "--rank", "3"));
 
     assertThat(result.exitCode()).as("exit status; output:%n%s", result.output()).isZero();
-    assertThat(result.output()).contains("write-mlx-on-mac: mlx_lm not installed; skipping the load test");
+    assertThat(result.output())
+        .contains("write-mlx-on-mac: mlx_lm not installed; skipping the load test");
     Row third = localLeaderboard.get(2);
     assertThat(third.getInt(third.fieldIndex("rank"))).isEqualTo(3);
     try (MlxModel mlx = MlxReader.open(output)) {
@@ -144,13 +161,15 @@ class ClusterPipelineTest {
     assertThat(Files.readString(output.resolve("config.json"))).contains("\"quantization\"");
   }
 
-  /** The leaderboard rows of each output folder, rank 1 first, read in one local session. */
+  /** Reads the leaderboard rows of each output folder, rank 1 first, in one local session. */
   private static List<List<Row>> readLeaderboards(String... outs) {
-    SparkSession spark = Sessions.getOrCreate("ClusterPipelineTest", new SparkOptions("local[1]", Map.of()));
+    SparkSession spark =
+        Sessions.getOrCreate("ClusterPipelineTest", new SparkOptions("local[1]", Map.of()));
     try {
       List<List<Row>> boards = new java.util.ArrayList<>();
       for (String out : outs) {
-        boards.add(new TableStore(spark, out).read(Table.LEADERBOARD).orderBy("rank").collectAsList());
+        boards.add(
+            new TableStore(spark, out).read(Table.LEADERBOARD).orderBy("rank").collectAsList());
       }
       return boards;
     } finally {

@@ -44,8 +44,10 @@ class ModelStagingTest {
     Files.writeString(source.resolve("extra/notes.txt"), "not staged");
     Path cache = tmp.resolve("cache");
 
-    ModelStaging.Staged first = ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
-    ModelStaging.Staged second = ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
+    ModelStaging.Staged first =
+        ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
+    ModelStaging.Staged second =
+        ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
 
     assertThat(first.downloaded()).as("first staging downloads").isTrue();
     assertThat(first.contentHash()).isEqualTo(sharedHash);
@@ -67,11 +69,13 @@ class ModelStagingTest {
   void damagedCopyIsStagedAgain() throws IOException {
     Path cache = tmp.resolve("cache");
     String uri = shared.toUri().toString();
-    ModelStaging.Staged first = ModelStaging.stage(uri, sharedHash, null, new Configuration(), cache);
+    ModelStaging.Staged first =
+        ModelStaging.stage(uri, sharedHash, null, new Configuration(), cache);
     Path weights = first.directory().resolve("model-00001-of-00002.safetensors");
     Files.write(weights, new byte[10]);
 
-    ModelStaging.Staged again = ModelStaging.stage(uri, sharedHash, null, new Configuration(), cache);
+    ModelStaging.Staged again =
+        ModelStaging.stage(uri, sharedHash, null, new Configuration(), cache);
 
     assertThat(again.downloaded()).as("a truncated file forces a new copy").isTrue();
     assertThat(Files.size(weights)).isEqualTo(Files.size(shared.resolve(weights.getFileName())));
@@ -84,7 +88,9 @@ class ModelStagingTest {
     String expected = "0".repeat(64);
 
     assertThatThrownBy(
-            () -> ModelStaging.stage(shared.toUri().toString(), expected, null, new Configuration(), cache))
+            () ->
+                ModelStaging.stage(
+                    shared.toUri().toString(), expected, null, new Configuration(), cache))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("has content hash " + sharedHash)
         .hasMessageContaining("resolved it with hash " + expected)
@@ -104,7 +110,11 @@ class ModelStagingTest {
     assertThatThrownBy(
             () ->
                 ModelStaging.stage(
-                    shared.toUri().toString(), sharedHash, sizes, new Configuration(), tmp.resolve("cache")))
+                    shared.toUri().toString(),
+                    sharedHash,
+                    sizes,
+                    new Configuration(),
+                    tmp.resolve("cache")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("changed since the driver resolved it")
         .hasMessageContaining("config.json=" + sizes.get("config.json"));
@@ -114,14 +124,18 @@ class ModelStagingTest {
   void changedSourceIsStagedAgain() throws IOException {
     Path source = copyModel(tmp.resolve("remote"));
     Path cache = tmp.resolve("cache");
-    ModelStaging.Staged first = ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
+    ModelStaging.Staged first =
+        ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
     Path config = source.resolve("config.json");
     Files.writeString(config, Files.readString(config) + "\n");
 
-    ModelStaging.Staged second = ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
+    ModelStaging.Staged second =
+        ModelStaging.stage(source.toUri().toString(), null, null, new Configuration(), cache);
 
     assertThat(second.downloaded()).as("a changed source is copied again").isTrue();
-    assertThat(second.contentHash()).isNotEqualTo(first.contentHash()).isEqualTo(Checkpoint.contentHash(source));
+    assertThat(second.contentHash())
+        .isNotEqualTo(first.contentHash())
+        .isEqualTo(Checkpoint.contentHash(source));
     assertThat(first.directory()).as("the first copy stays for jobs still using it").isDirectory();
   }
 
@@ -129,7 +143,8 @@ class ModelStagingTest {
   void concurrentTasksDownloadOnce() throws Exception {
     Path cache = tmp.resolve("cache");
     String uri = shared.toUri().toString();
-    Callable<ModelStaging.Staged> task = () -> ModelStaging.stage(uri, sharedHash, null, new Configuration(), cache);
+    Callable<ModelStaging.Staged> task =
+        () -> ModelStaging.stage(uri, sharedHash, null, new Configuration(), cache);
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<ModelStaging.Staged> results = new ArrayList<>();
     try {
@@ -154,7 +169,8 @@ class ModelStagingTest {
   void missingFolderFails() {
     String uri = tmp.resolve("absent").toUri().toString();
 
-    assertThatThrownBy(() -> ModelStaging.stage(uri, null, null, new Configuration(), tmp.resolve("cache")))
+    assertThatThrownBy(
+            () -> ModelStaging.stage(uri, null, null, new Configuration(), tmp.resolve("cache")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Model folder " + uri + " does not exist");
   }
@@ -168,7 +184,9 @@ class ModelStagingTest {
       upload(shared, uri, conf);
 
       ModelStaging.Staged staged = ModelStaging.stage(uri, null, null, conf, tmp.resolve("cache"));
-      ModelStaging.Staged reused = ModelStaging.stage(uri, staged.contentHash(), staged.fileSizes(), conf, tmp.resolve("cache"));
+      ModelStaging.Staged reused =
+          ModelStaging.stage(
+              uri, staged.contentHash(), staged.fileSizes(), conf, tmp.resolve("cache"));
 
       assertThat(staged.contentHash()).isEqualTo(sharedHash);
       assertThat(staged.modelId()).isEqualTo(ModelRef.resolve(shared.toString()).modelId());
@@ -185,7 +203,10 @@ class ModelStagingTest {
     try (Stream<Path> files = Files.list(model)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         fs.copyFromLocalFile(
-            false, true, new org.apache.hadoop.fs.Path(file.toUri()), new org.apache.hadoop.fs.Path(target, file.getFileName().toString()));
+            false,
+            true,
+            new org.apache.hadoop.fs.Path(file.toUri()),
+            new org.apache.hadoop.fs.Path(target, file.getFileName().toString()));
       }
     }
   }

@@ -38,7 +38,7 @@ class S3PipelineTest {
 
   @BeforeAll
   static void startS3() throws Exception {
-    s3 = S3Server.start("bucket");
+    s3 = S3Server.start("pipeline-bucket");
     hadoop = new Configuration();
     s3.hadoopConf().forEach(hadoop::set);
     shared = SharedModels.require(SharedModels.QWEN35_TINY);
@@ -60,7 +60,8 @@ class S3PipelineTest {
     conf.put(ModelStaging.CACHE_DIR_PROPERTY, tmp.resolve("model-cache").toString());
     TinyRun inputs = TinyRun.write(tmp.resolve("inputs"));
 
-    int status = Main.execute(inputs.runArguments(model, out, "local[2]", conf).toArray(String[]::new));
+    int status =
+        Main.execute(inputs.runArguments(model, out, "local[2]", conf).toArray(String[]::new));
 
     assertThat(status).as("exit status of bitsweep run").isZero();
     String localId = ModelRef.resolve(shared.toString()).modelId();
@@ -71,14 +72,23 @@ class S3PipelineTest {
     assertThat(board.get(0).row().label()).as("rank 1").contains("bf16");
     assertThat(board.get(0).row().meanKld()).as("mean KLD of bf16").isZero();
     assertThat(board.get(1).row().meanKld()).as("mean KLD of rank 2").isPositive();
-    assertThat(board.get(2).row().meanKld()).as("mean KLD of rank 3").isGreaterThan(board.get(1).row().meanKld());
+    assertThat(board.get(2).row().meanKld())
+        .as("mean KLD of rank 3")
+        .isGreaterThan(board.get(1).row().meanKld());
     assertThat(tmp.resolve("model-cache/" + localId + "/" + ModelStaging.MANIFEST))
         .as("staged copy of the s3a model")
         .isRegularFile();
 
     FileSystem fs = new org.apache.hadoop.fs.Path(out).getFileSystem(hadoop);
-    for (String file : List.of("mlx/config.json", "mlx/model.safetensors.index.json", "selected.json", "leaderboard.png")) {
-      assertThat(fs.exists(new org.apache.hadoop.fs.Path(out + "/" + file))).as(out + "/" + file).isTrue();
+    for (String file :
+        List.of(
+            "mlx/config.json",
+            "mlx/model.safetensors.index.json",
+            "selected.json",
+            "leaderboard.png")) {
+      assertThat(fs.exists(new org.apache.hadoop.fs.Path(out + "/" + file)))
+          .as(out + "/" + file)
+          .isTrue();
     }
     assertThat(fs.listStatus(new org.apache.hadoop.fs.Path(out)))
         .as("no temporary upload left")
@@ -94,20 +104,28 @@ class S3PipelineTest {
     fs.create(new org.apache.hadoop.fs.Path(out + "/keep.txt")).close();
     QuantConfig config = QuantConfig.uniform(QuantSetting.affine(4, 64));
 
-    assertThatThrownBy(() -> MlxOutput.write(shared, config, out, MlxWriter.Options.defaults(), hadoop))
+    assertThatThrownBy(
+            () -> MlxOutput.write(shared, config, out, MlxWriter.Options.defaults(), hadoop))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Cannot write the MLX model to " + out)
         .hasMessageContaining("pass --overwrite");
 
     MlxOutput.Written replaced =
         MlxOutput.write(
-            shared, config, out, MlxWriter.Options.defaults().withOverwrite(MlxWriter.OverwriteMode.REPLACE), hadoop);
+            shared,
+            config,
+            out,
+            MlxWriter.Options.defaults().withOverwrite(MlxWriter.OverwriteMode.REPLACE),
+            hadoop);
     assertThat(replaced.toString()).startsWith(out + ":");
-    assertThat(fs.exists(new org.apache.hadoop.fs.Path(out + "/keep.txt"))).as("old file after --overwrite").isFalse();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(out + "/keep.txt")))
+        .as("old file after --overwrite")
+        .isFalse();
     assertThat(fs.exists(new org.apache.hadoop.fs.Path(out + "/config.json"))).isTrue();
   }
 
-  private static List<LeaderboardTable.Entry> readLeaderboard(String out, Map<String, String> conf) {
+  private static List<LeaderboardTable.Entry> readLeaderboard(
+      String out, Map<String, String> conf) {
     SparkSession spark = Sessions.getOrCreate("S3PipelineTest", new SparkOptions("local[1]", conf));
     try {
       return LeaderboardTable.read(new TableStore(spark, out));
@@ -117,17 +135,28 @@ class S3PipelineTest {
   }
 
   /** Downloads the MLX folder and checks that its size is the selected configuration's. */
-  private static void checkMlxModel(FileSystem fs, String out, List<LeaderboardTable.Entry> board) throws Exception {
+  private static void checkMlxModel(FileSystem fs, String out, List<LeaderboardTable.Entry> board)
+      throws Exception {
     Path local = tmp.resolve("downloaded-mlx");
-    fs.copyToLocalFile(false, new org.apache.hadoop.fs.Path(out + "/mlx"), new org.apache.hadoop.fs.Path(local.toUri()), true);
+    fs.copyToLocalFile(
+        false,
+        new org.apache.hadoop.fs.Path(out + "/mlx"),
+        new org.apache.hadoop.fs.Path(local.toUri()),
+        true);
     String selected;
     try (var in = fs.open(new org.apache.hadoop.fs.Path(out + "/selected.json"))) {
-      selected = QuantConfig.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), "selected.json").id();
+      selected =
+          QuantConfig.parse(
+                  new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                  "selected.json")
+              .id();
     }
     LeaderboardTable.Entry chosen =
         board.stream().filter(e -> e.row().configId().equals(selected)).findFirst().orElseThrow();
     try (MlxModel mlx = MlxReader.open(local)) {
-      assertThat(mlx.tensorBytes()).as("MLX tensor bytes of " + chosen.row().label()).isEqualTo(chosen.row().sizeBytes());
+      assertThat(mlx.tensorBytes())
+          .as("MLX tensor bytes of " + chosen.row().label())
+          .isEqualTo(chosen.row().sizeBytes());
     }
     assertThat(Files.readString(local.resolve("config.json"))).contains("\"quantization\"");
   }

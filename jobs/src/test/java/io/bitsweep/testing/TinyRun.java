@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Inputs of a small end-to-end run for integration tests: a few calibration samples taken from
- * the default mix, and a sweep spec of three uniform configurations without AWQ.
+ * Inputs of a small end-to-end run for integration tests: a few calibration samples taken from the
+ * default mix, and a sweep spec of three uniform configurations without AWQ.
  */
 public final class TinyRun {
   /** Configurations the spec generates. */
@@ -60,20 +60,30 @@ public final class TinyRun {
    * and extra Spark properties. The run writes the MLX model of rank 2, because the tiny model's
    * uniform 4-bit configuration does not fit the default 4.5 bits-per-weight budget.
    */
-  public List<String> runArguments(String model, String out, String master, Map<String, String> conf) {
+  public List<String> runArguments(
+      String model, String out, String master, Map<String, String> conf) {
     List<String> args =
         new ArrayList<>(
             List.of(
                 "run",
-                "--model", model,
-                "--out", out,
-                "--master", master,
-                "--spec", spec.toString(),
-                "--calibration", calibration.toString(),
-                "--shards", String.valueOf(SHARDS),
-                "--max-length", "512",
-                "--top-k", "32",
-                "--rank", "2"));
+                "--model",
+                model,
+                "--out",
+                out,
+                "--master",
+                master,
+                "--spec",
+                spec.toString(),
+                "--calibration",
+                calibration.toString(),
+                "--shards",
+                String.valueOf(SHARDS),
+                "--max-length",
+                "512",
+                "--top-k",
+                "32",
+                "--rank",
+                "2"));
     conf.forEach((key, value) -> args.addAll(List.of("--conf", key + "=" + value)));
     return args;
   }
