@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
  * metadata, the index, {@code config.json} with the {@code quantization} block, and the tokenizer
  * and generation files.
  *
- * <p>Values are read through a {@link WeightSource} by Hugging Face name, by default the
- * checkpoint itself; {@link Options#weightTransform} can wrap it, for example to apply AWQ scaling
- * and fold the inverse scales into the preceding norms. Scales, biases and unquantized tensors keep
- * each tensor's checkpoint dtype. Tensors are streamed a chunk of rows at a time, so the heap
- * needed does not grow with the model.
+ * <p>Values are read through a {@link WeightSource} by Hugging Face name, by default the checkpoint
+ * itself; {@link Options#weightTransform} can wrap it, for example to apply AWQ scaling and fold
+ * the inverse scales into the preceding norms. Scales, biases and unquantized tensors keep each
+ * tensor's checkpoint dtype. Tensors are streamed a chunk of rows at a time, so the heap needed
+ * does not grow with the model.
  */
 public final class MlxWriter {
   private static final Logger LOG = LoggerFactory.getLogger(MlxWriter.class);
@@ -52,15 +52,16 @@ public final class MlxWriter {
    * Options of a write.
    *
    * @param overwrite what to do when the output folder exists
-   * @param weightTransform wraps the checkpoint's weight source, or null to read the checkpoint
-   *     as it is; required when the configuration requests AWQ
+   * @param weightTransform wraps the checkpoint's weight source, or null to read the checkpoint as
+   *     it is; required when the configuration requests AWQ
    * @param maxShardBytes tensor data per shard before a new one starts
    */
   public record Options(
       OverwriteMode overwrite, UnaryOperator<WeightSource> weightTransform, long maxShardBytes) {
     public Options {
       if (overwrite == null) {
-        throw new IllegalArgumentException("Options.overwrite: missing; use FAIL_IF_EXISTS or REPLACE");
+        throw new IllegalArgumentException(
+            "Options.overwrite: missing; use FAIL_IF_EXISTS or REPLACE");
       }
       if (maxShardBytes <= 0) {
         throw new IllegalArgumentException(
@@ -68,7 +69,9 @@ public final class MlxWriter {
       }
     }
 
-    /** Fails on an existing folder, reads the checkpoint as it is, and uses mlx-lm's 5 GiB shards. */
+    /**
+     * Fails on an existing folder, reads the checkpoint as it is, and uses mlx-lm's 5 GiB shards.
+     */
     public static Options defaults() {
       return new Options(OverwriteMode.FAIL_IF_EXISTS, null, ShardPlan.DEFAULT_MAX_SHARD_BYTES);
     }
@@ -139,8 +142,8 @@ public final class MlxWriter {
    * Writes the checkpoint in {@code modelDir} quantized with {@code config} to {@code outDir}.
    *
    * @throws MlxException when the output exists and may not be replaced, when the checkpoint does
-   *     not map onto mlx-lm's model, or when writing fails. The temporary folder is deleted
-   *     before the exception leaves.
+   *     not map onto mlx-lm's model, or when writing fails. The temporary folder is deleted before
+   *     the exception leaves.
    * @throws io.bitsweep.quant.QuantConfigException when the configuration does not fit the
    *     checkpoint, for example a group size that does not divide a tensor's last dimension
    * @throws io.bitsweep.safetensors.CheckpointException when the checkpoint is invalid
@@ -164,7 +167,11 @@ public final class MlxWriter {
       MlxWritePlan writePlan = MlxWritePlan.of(modelConfig.architecture(), plan, weights);
       if (writePlan.usesAwq() && options.weightTransform() == null) {
         throw new MlxException(
-            "Cannot write configuration " + config.id() + " (" + config.label() + "): it requests"
+            "Cannot write configuration "
+                + config.id()
+                + " ("
+                + config.label()
+                + "): it requests"
                 + " AWQ on some groups, but no AWQ weight transform was given; pass the AWQ"
                 + " scales, or remove awq from the configuration");
       }
@@ -175,7 +182,9 @@ public final class MlxWriter {
   private static void rejectQuantizedSource(JsonNode configJson, Path model) {
     if (configJson.has("quantization") || configJson.has("quantization_config")) {
       throw new MlxException(
-          "Cannot quantize " + model + ": its config.json already has a quantization entry;"
+          "Cannot quantize "
+              + model
+              + ": its config.json already has a quantization entry;"
               + " pass the unquantized Hugging Face checkpoint");
     }
   }
@@ -278,7 +287,8 @@ public final class MlxWriter {
         MlxConfigFiles.index(shards, writePlan.parameterCount()));
     ObjectNode quantization = MlxConfigFiles.quantization(writePlan.modules());
     MlxConfigFiles.write(
-        folder.resolve(MlxConfigFiles.CONFIG_FILE), MlxConfigFiles.config(configJson, quantization));
+        folder.resolve(MlxConfigFiles.CONFIG_FILE),
+        MlxConfigFiles.config(configJson, quantization));
     files.add(MlxConfigFiles.INDEX_FILE);
     files.add(MlxConfigFiles.CONFIG_FILE);
     for (String copied : OutputFolder.copyAuxiliaryFiles(model, folder)) {
@@ -298,7 +308,10 @@ public final class MlxWriter {
     try {
       OutputFolder.deleteRecursively(temporary);
     } catch (IOException | UncheckedIOException e) {
-      LOG.warn("Cannot delete the temporary folder {} after a failed write: {}", temporary, e.toString());
+      LOG.warn(
+          "Cannot delete the temporary folder {} after a failed write: {}",
+          temporary,
+          e.toString());
     }
   }
 }

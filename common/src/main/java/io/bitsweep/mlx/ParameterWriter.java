@@ -72,11 +72,7 @@ final class ParameterWriter {
   }
 
   private void writeQuantized(
-      StoredParameter stored,
-      AffineQuantizer quantizer,
-      float[] values,
-      int rows,
-      long targetRow)
+      StoredParameter stored, AffineQuantizer quantizer, float[] values, int rows, long targetRow)
       throws IOException {
     long columns = stored.parameter().lastDim();
     QuantizedTensor quantized =
@@ -88,8 +84,12 @@ final class ParameterWriter {
         targetRow * stored.wordsPerRow() * 4,
         Encoding.encodeInts(quantized.words()));
     files.write(
-        stored.scalesName(), groupsOffset, Encoding.encodeFloats(stored.dtype(), quantized.scales()));
+        stored.scalesName(),
+        groupsOffset,
+        Encoding.encodeFloats(stored.dtype(), quantized.scales()));
     files.write(
-        stored.biasesName(), groupsOffset, Encoding.encodeFloats(stored.dtype(), quantized.biases()));
+        stored.biasesName(),
+        groupsOffset,
+        Encoding.encodeFloats(stored.dtype(), quantized.biases()));
   }
 }
