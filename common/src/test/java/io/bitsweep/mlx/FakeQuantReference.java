@@ -51,7 +51,9 @@ final class FakeQuantReference implements WeightSource {
     return out;
   }
 
-  /** The Qwen norms stored as {@code 1 + w}: layer norms, the final norm, q_norm and k_norm. */
+  /**
+   * Returns whether a tensor is a Qwen norm stored as {@code 1 + w}: layer, final, q and k norms.
+   */
   private static boolean isZeroCentredNorm(String name) {
     return name.endsWith("input_layernorm.weight")
         || name.endsWith("post_attention_layernorm.weight")

@@ -97,6 +97,21 @@ class MlxReaderTest {
   }
 
   @Test
+  void tiedQwen35MoeDropsHead() throws IOException {
+    Path model = TinyCheckpoints.qwen35MoeTied(temp.resolve("tied"));
+    QuantConfig config = QuantConfig.parse("{\"default\": 4, \"groups\": {\"embed\": 6}}", "test");
+    Path out = temp.resolve("mlx");
+    Logits logits = logits(model, config, out);
+
+    assertThat(logits.mlx()).isEqualTo(logits.reference());
+    try (MlxModel written = MlxReader.open(out)) {
+      assertThat(written.tensors().keySet()).noneMatch(name -> name.contains("lm_head"));
+      assertThat(written.setting("language_model.model.embed_tokens"))
+          .isEqualTo(QuantSetting.affine(6, 64));
+    }
+  }
+
+  @Test
   void qwen3NextLogitsMatchFakeQuant() throws IOException {
     Path model = TinyCheckpoints.qwen3Next(temp.resolve("next"));
     QuantConfig config =

@@ -15,8 +15,8 @@ import java.util.Random;
 /**
  * Small random bf16 checkpoints of the MoE architectures, in the Hugging Face layouts: Qwen3.5 MoE
  * with nested {@code text_config} and fused expert tensors, and Qwen3-Next with per-expert tensors
- * and a dense layer. Each also holds an MTP tensor (and the Qwen3.5 one a vision tensor) that the
- * MLX model must drop, and tokenizer files to copy.
+ * and a dense layer. Each also contains an MTP tensor (and the Qwen3.5 one a vision tensor) that
+ * the MLX model must drop, and tokenizer files to copy.
  */
 final class TinyCheckpoints {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +60,17 @@ final class TinyCheckpoints {
   static Path qwen35Moe(Path dir) throws IOException {
     return write(
         dir, QWEN35_MOE_CONFIG, Map.of("model.visual.blocks.0.proj.weight", new long[] {8, 8}));
+  }
+
+  /**
+   * Writes a random Qwen3.5 MoE checkpoint with {@code tie_word_embeddings} set that still stores
+   * an {@code lm_head.weight}, which the MLX model must drop, and returns it.
+   */
+  static Path qwen35MoeTied(Path dir) throws IOException {
+    String tied =
+        QWEN35_MOE_CONFIG.replace(
+            "\"tie_word_embeddings\": false", "\"tie_word_embeddings\": true");
+    return write(dir, tied, Map.of("lm_head.weight", new long[] {256, 128}));
   }
 
   /** Writes a random Qwen3-Next checkpoint into {@code dir} and returns it. */
