@@ -149,6 +149,12 @@ public final class MlxWriter {
    * @throws io.bitsweep.safetensors.CheckpointException when the checkpoint is invalid
    */
   public static Summary write(Path modelDir, QuantConfig config, Path outDir, Options options) {
+    return write(modelDir, config, outDir, options, ParameterWriter.CHUNK_VALUES);
+  }
+
+  /** Same as {@link #write(Path, QuantConfig, Path, Options)}, reading chunks of the given size. */
+  static Summary write(
+      Path modelDir, QuantConfig config, Path outDir, Options options, int chunkValues) {
     Path model = modelDir.toAbsolutePath().normalize();
     Path out = outDir.toAbsolutePath().normalize();
     OutputFolder.checkTarget(model, out, options.overwrite());
@@ -175,7 +181,7 @@ public final class MlxWriter {
                 + " AWQ on some groups, but no AWQ weight transform was given; pass the AWQ"
                 + " scales, or remove awq from the configuration");
       }
-      return writeFolder(model, out, configJson, writePlan, weights, options);
+      return writeFolder(model, out, configJson, writePlan, weights, options, chunkValues);
     }
   }
 
@@ -195,13 +201,14 @@ public final class MlxWriter {
       JsonNode configJson,
       MlxWritePlan writePlan,
       WeightSource weights,
-      Options options) {
+      Options options,
+      int chunkValues) {
     Path temporary = null;
     try {
       temporary = OutputFolder.createTemporary(out);
       ShardPlan shards = ShardPlan.of(writePlan.fileTensors(), options.maxShardBytes());
       logStart(model, out, writePlan, shards);
-      writeShards(temporary, shards, writePlan, weights);
+      writeShards(temporary, shards, writePlan, weights, chunkValues);
       List<String> files = writeMetadata(temporary, model, configJson, writePlan, shards);
       long shardFileBytes = 0;
       List<String> shardFiles = new ArrayList<>();
@@ -247,14 +254,14 @@ public final class MlxWriter {
   }
 
   private static void writeShards(
-      Path folder, ShardPlan shards, MlxWritePlan writePlan, WeightSource weights)
+      Path folder, ShardPlan shards, MlxWritePlan writePlan, WeightSource weights, int chunkValues)
       throws IOException {
     List<StoredParameter> parameters = writePlan.parameters();
     int total = parameters.size();
     int step = Math.max(1, total / PROGRESS_STEPS);
     long start = System.nanoTime();
     try (ShardFiles files = ShardFiles.create(folder, shards)) {
-      ParameterWriter writer = new ParameterWriter(weights, files);
+      ParameterWriter writer = new ParameterWriter(weights, files, chunkValues);
       for (int i = 0; i < total; i++) {
         StoredParameter parameter = parameters.get(i);
         writer.write(parameter);

@@ -18,12 +18,16 @@ final class ParameterWriter {
   /** Values read per chunk (16 MiB of fp32), which bounds the heap the writer needs. */
   static final int CHUNK_VALUES = 1 << 22;
 
+  private final int chunkValues;
+
   private final WeightSource source;
   private final ShardFiles files;
 
-  ParameterWriter(WeightSource source, ShardFiles files) {
+  /** Creates a writer that reads about {@code chunkValues} values at a time (at least one row). */
+  ParameterWriter(WeightSource source, ShardFiles files, int chunkValues) {
     this.source = source;
     this.files = files;
+    this.chunkValues = chunkValues;
   }
 
   /** Writes every segment of {@code stored}. */
@@ -50,7 +54,7 @@ final class ParameterWriter {
     }
     long firstRow = segment.sourceOffset() / width;
     long rows = segment.length() / width;
-    int rowsPerChunk = (int) Math.max(1, Math.min(rows, CHUNK_VALUES / width));
+    int rowsPerChunk = (int) Math.max(1, Math.min(rows, chunkValues / width));
     for (long done = 0; done < rows; done += rowsPerChunk) {
       int count = (int) Math.min(rowsPerChunk, rows - done);
       float[] values = new float[Math.toIntExact(count * width)];

@@ -231,6 +231,29 @@ class MlxWriterTest {
   }
 
   @Test
+  void smallChunksGiveSameFiles() throws IOException {
+    QuantConfig mixed = config("{\"default\": 4, \"groups\": {\"mlp_down\": \"3/32\"}}");
+    Path whole = temp.resolve("whole");
+    Path chunked = temp.resolve("chunked");
+    MlxWriter.write(qwenTiny(), mixed, whole, Options.defaults());
+    // 300 values give chunks of 2 rows of 128 (and one row of the 4 x 128 conv and norm tensors).
+    MlxWriter.write(qwenTiny(), mixed, chunked, Options.defaults(), 300);
+
+    for (String file :
+        new String[] {"model.safetensors", "config.json", "model.safetensors.index.json"}) {
+      assertThat(Files.readAllBytes(chunked.resolve(file)))
+          .as(file)
+          .isEqualTo(Files.readAllBytes(whole.resolve(file)));
+    }
+    Path experts = TinyCheckpoints.qwen35Moe(temp.resolve("moe"));
+    QuantConfig moe = config("{\"default\": 4, \"groups\": {\"expert_up\": \"3/32\"}}");
+    MlxWriter.write(experts, moe, temp.resolve("moe-whole"), Options.defaults());
+    MlxWriter.write(experts, moe, temp.resolve("moe-chunked"), Options.defaults(), 1000);
+    assertThat(Files.readAllBytes(temp.resolve("moe-chunked/model.safetensors")))
+        .isEqualTo(Files.readAllBytes(temp.resolve("moe-whole/model.safetensors")));
+  }
+
+  @Test
   void normsShiftedAndOtherTensorsCopied() throws IOException {
     Path out = temp.resolve("mlx");
     MlxWriter.write(qwenTiny(), config("{\"default\": 4}"), out, Options.defaults());
