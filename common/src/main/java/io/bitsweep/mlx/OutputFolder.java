@@ -51,12 +51,17 @@ final class OutputFolder {
   static void checkTarget(Path model, Path out, OverwriteMode overwrite) {
     if (model.startsWith(out)) {
       throw new MlxException(
-          "Cannot write the MLX model to " + out + ": it is or contains the source model folder "
-              + model + "; choose another output folder");
+          "Cannot write the MLX model to "
+              + out
+              + ": it is or contains the source model folder "
+              + model
+              + "; choose another output folder");
     }
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new MlxException(
-          "Cannot write the MLX model to " + out + ": a file with that name exists; remove it or"
+          "Cannot write the MLX model to "
+              + out
+              + ": a file with that name exists; remove it or"
               + " choose another output folder");
     }
     if (Files.exists(out) && overwrite != OverwriteMode.REPLACE) {
@@ -66,7 +71,9 @@ final class OutputFolder {
 
   private static MlxException existsError(Path out) {
     return new MlxException(
-        "Cannot write the MLX model to " + out + ": the folder already exists; pass --overwrite"
+        "Cannot write the MLX model to "
+            + out
+            + ": the folder already exists; pass --overwrite"
             + " to replace it, or choose another output folder");
   }
 
@@ -78,8 +85,8 @@ final class OutputFolder {
   }
 
   /**
-   * Copies the tokenizer, chat template and generation files of {@code source} into {@code
-   * target} and returns their names.
+   * Copies the tokenizer, chat template and generation files of {@code source} into {@code target}
+   * and returns their names.
    */
   static List<String> copyAuxiliaryFiles(Path source, Path target) throws IOException {
     List<String> copied = new ArrayList<>();
