@@ -51,8 +51,26 @@ public final class CandidateFactory {
   /** The candidate of a configuration. */
   public Candidate candidate(QuantConfig configuration) {
     QuantPlan plan = plan(configuration);
-    return new Candidate(
-        configuration.id(), new FakeQuantWeights(base, plan, cache), signatures(plan));
+    WeightSource weights = new FakeQuantWeights(base, plan, cache);
+    List<String> signatures = signatures(plan);
+    if (roundsNorms(plan)) {
+      // The MLX folder stores zero-centred norms as 16-bit (1 + w); measure that model.
+      weights = new MlxNormRounding(weights);
+      signatures = signatures.stream().map(s -> s + "norms=mlx;").toList();
+    }
+    return new Candidate(configuration.id(), weights, signatures);
+  }
+
+  /**
+   * Whether the written model's norms differ from the checkpoint's: Qwen3.5 and Qwen3-Next folders
+   * store zero-centred norms as 16-bit {@code 1 + w}.
+   *
+   * <p>NOTE: an all-bf16 configuration is evaluated as the checkpoint itself (KLD 0 by
+   * construction), although its MLX folder also rounds the norms; that row is the reference, not
+   * a measurement of the folder.
+   */
+  private boolean roundsNorms(QuantPlan plan) {
+    return config.architecture().zeroCenteredNorms() && !plan.quantizedSettings().isEmpty();
   }
 
   /**
