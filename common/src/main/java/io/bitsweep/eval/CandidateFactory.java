@@ -48,6 +48,13 @@ public final class CandidateFactory {
     return QuantPlan.resolve(configuration, tensors, tying);
   }
 
+  /** The stage signatures of a configuration's candidate, without building its weights. */
+  public List<String> signaturesOf(QuantConfig configuration) {
+    QuantPlan plan = plan(configuration);
+    List<String> signatures = signatures(plan);
+    return roundsNorms(plan) ? signatures.stream().map(s -> s + "norms=mlx;").toList() : signatures;
+  }
+
   /** The candidate of a configuration. */
   public Candidate candidate(QuantConfig configuration) {
     QuantPlan plan = plan(configuration);
