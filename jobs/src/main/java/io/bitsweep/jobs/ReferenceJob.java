@@ -65,6 +65,10 @@ public final class ReferenceJob {
             .flatMap(task -> runShard(model, full ? ReferenceEncoding.full() : ReferenceEncoding.topK(topK), task));
     store.replace(Table.REFERENCE, store.spark().createDataFrame(rows, Table.REFERENCE.schema()));
     long count = store.read(Table.REFERENCE).count();
+    jsc.setJobGroup("reference", "reference: measure the compact form's KLD error on shard " + tasks.get(0).shard(), false);
+    String error = CompactFormCheck.measure(model, tasks.get(0).samples(), options.encoding());
+    Artifacts.writeText(store, "reference_error.txt", error);
+    Progress.LOG.info("reference: compact-form error written to {}", store.location("reference_error.txt"));
     jsc.clearJobGroup();
     return count;
   }
