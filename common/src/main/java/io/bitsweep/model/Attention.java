@@ -29,7 +29,8 @@ final class Attention {
    * {@code caches} (one per sequence) the new keys and values are appended and attention covers the
    * cached ones too; without, each sequence attends only to itself.
    */
-  float[] forward(int layer, float[] x, HiddenStates layout, WeightSource w, AttentionCache[] caches) {
+  float[] forward(
+      int layer, float[] x, HiddenStates layout, WeightSource w, AttentionCache[] caches) {
     String a = config.layerPrefix(layer) + "self_attn.";
     int tokens = layout.tokenCount();
     int hidden = config.hiddenSize();
@@ -39,7 +40,8 @@ final class Attention {
     int qWidth = heads * headDim;
 
     // Projections; Qwen's q_proj holds [query | gate] per head.
-    float[] projected = Ops.linear(w, a + "q_proj.weight", x, tokens, hidden, qWidth * (gated ? 2 : 1));
+    float[] projected =
+        Ops.linear(w, a + "q_proj.weight", x, tokens, hidden, qWidth * (gated ? 2 : 1));
     float[] k = Ops.linear(w, a + "k_proj.weight", x, tokens, hidden, kvWidth);
     float[] v = Ops.linear(w, a + "v_proj.weight", x, tokens, hidden, kvWidth);
     float[] q = projected;
@@ -48,8 +50,14 @@ final class Attention {
       q = new float[tokens * qWidth];
       gate = new float[tokens * qWidth];
       splitQueryAndGate(projected, tokens, q, gate);
-      normalizeHeads(q, tokens * heads, Ops.normScale(w, a + "q_norm.weight", headDim, NormKind.ZERO_CENTERED));
-      normalizeHeads(k, tokens * shape.numKeyValueHeads(), Ops.normScale(w, a + "k_norm.weight", headDim, NormKind.ZERO_CENTERED));
+      normalizeHeads(
+          q,
+          tokens * heads,
+          Ops.normScale(w, a + "q_norm.weight", headDim, NormKind.ZERO_CENTERED));
+      normalizeHeads(
+          k,
+          tokens * shape.numKeyValueHeads(),
+          Ops.normScale(w, a + "k_norm.weight", headDim, NormKind.ZERO_CENTERED));
     }
 
     // Rotary embedding at absolute positions.
@@ -117,7 +125,8 @@ final class Attention {
   /** Keys and values one sequence attends to: rows {@code firstRow ..} of the arrays. */
   private record KeyValues(float[] keys, float[] values, int firstRow, int pastLength) {}
 
-  private KeyValues keyValues(int s, float[] k, float[] v, HiddenStates layout, AttentionCache[] caches) {
+  private KeyValues keyValues(
+      int s, float[] k, float[] v, HiddenStates layout, AttentionCache[] caches) {
     if (caches == null) {
       return new KeyValues(k, v, layout.start(s), 0);
     }

@@ -48,7 +48,8 @@ final class ConfigReader {
     int hidden = requiredInt("hidden_size");
     String prefix = tensorPrefix(tensorNames);
     boolean flagTied = tieFlag();
-    boolean tied = flagTied || (!tensorNames.isEmpty() && !tensorNames.contains(ModelConfig.LM_HEAD));
+    boolean tied =
+        flagTied || (!tensorNames.isEmpty() && !tensorNames.contains(ModelConfig.LM_HEAD));
     String embed = prefix + "embed_tokens.weight";
     if (tied && !tensorNames.contains(embed) && tensorNames.contains(ModelConfig.LM_HEAD)) {
       embed = ModelConfig.LM_HEAD;
@@ -76,7 +77,9 @@ final class ConfigReader {
     }
     if (type == null || !type.isTextual()) {
       throw new IllegalArgumentException(
-          "field " + fieldPrefix + "model_type is missing; expected qwen3_5, qwen3_5_moe,"
+          "field "
+              + fieldPrefix
+              + "model_type is missing; expected qwen3_5, qwen3_5_moe,"
               + " qwen3_next or llama");
     }
     return type.asText();
@@ -140,7 +143,9 @@ final class ConfigReader {
     JsonNode bias = text.get("attention_bias");
     if (bias != null && bias.asBoolean(false)) {
       throw new UnsupportedOperationException(
-          "attention_bias = true is not supported in " + source + ": the forward pass has no"
+          "attention_bias = true is not supported in "
+              + source
+              + ": the forward pass has no"
               + " q/k/v/o biases");
     }
     int heads = requiredInt("num_attention_heads");
@@ -150,12 +155,16 @@ final class ConfigReader {
       headDim = hidden / heads;
     }
     JsonNode rope = ropeParameters();
-    double defaultTheta = architecture.isQwen() ? QWEN_DEFAULT_ROPE_THETA : LLAMA_DEFAULT_ROPE_THETA;
-    double theta = optionalDouble(rope, "rope_theta", optionalDouble(text, "rope_theta", defaultTheta));
+    double defaultTheta =
+        architecture.isQwen() ? QWEN_DEFAULT_ROPE_THETA : LLAMA_DEFAULT_ROPE_THETA;
+    double theta =
+        optionalDouble(rope, "rope_theta", optionalDouble(text, "rope_theta", defaultTheta));
     double defaultPartial = architecture.isQwen() ? QWEN_DEFAULT_PARTIAL_ROTARY : 1.0;
     double partial =
         optionalDouble(
-            rope, "partial_rotary_factor", optionalDouble(text, "partial_rotary_factor", defaultPartial));
+            rope,
+            "partial_rotary_factor",
+            optionalDouble(text, "partial_rotary_factor", defaultPartial));
     return new AttentionConfig(heads, kvHeads, headDim, theta, partial);
   }
 
@@ -177,7 +186,13 @@ final class ConfigReader {
     String name = type == null ? "default" : type.asText();
     if (!name.equals("default") && !name.equals("mrope")) {
       throw new UnsupportedOperationException(
-          "rope type \"" + name + "\" in " + fieldPrefix + field + " of " + source
+          "rope type \""
+              + name
+              + "\" in "
+              + fieldPrefix
+              + field
+              + " of "
+              + source
               + " is not supported: only default rotary embeddings (and text-only mrope) are");
     }
     return rope;
@@ -255,8 +270,7 @@ final class ConfigReader {
       return fallback;
     }
     if (!value.isNumber()) {
-      throw new IllegalArgumentException(
-          "field " + field + " must be a number, found " + value);
+      throw new IllegalArgumentException("field " + field + " must be a number, found " + value);
     }
     return value.doubleValue();
   }

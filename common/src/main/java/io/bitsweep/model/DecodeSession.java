@@ -21,7 +21,8 @@ public final class DecodeSession {
     for (int i = 0; i < states.length; i++) {
       states[i] =
           config.layerType(i) == LayerType.FULL_ATTENTION
-              ? new AttentionCache(config.attention().numKeyValueHeads() * config.attention().headDim())
+              ? new AttentionCache(
+                  config.attention().numKeyValueHeads() * config.attention().headDim())
               : new DeltaNetState(config.linearAttention());
     }
   }
@@ -59,8 +60,11 @@ public final class DecodeSession {
   public float[] appendAndPredict(int[] tokens) {
     HiddenStates h = run(tokens);
     float[] out = new float[pass.config().vocabSize()];
-    pass.head(h, new int[] {h.tokenCount() - 1}, weights, (s, p, logits, offset) ->
-        System.arraycopy(logits, offset, out, 0, out.length));
+    pass.head(
+        h,
+        new int[] {h.tokenCount() - 1},
+        weights,
+        (s, p, logits, offset) -> System.arraycopy(logits, offset, out, 0, out.length));
     return out;
   }
 
