@@ -39,7 +39,7 @@ final class Attention {
     int kvWidth = shape.numKeyValueHeads() * headDim;
     int qWidth = heads * headDim;
 
-    // Projections; Qwen's q_proj holds [query | gate] per head.
+    // Projections; Qwen's q_proj holds [query | gate] per head, then q/k RMSNorms.
     float[] projected =
         Ops.linear(w, a + "q_proj.weight", x, tokens, hidden, qWidth * (gated ? 2 : 1));
     float[] k = Ops.linear(w, a + "k_proj.weight", x, tokens, hidden, kvWidth);
@@ -50,14 +50,8 @@ final class Attention {
       q = new float[tokens * qWidth];
       gate = new float[tokens * qWidth];
       splitQueryAndGate(projected, tokens, q, gate);
-      normalizeHeads(
-          q,
-          tokens * heads,
-          Ops.normScale(w, a + "q_norm.weight", headDim, NormKind.ZERO_CENTERED));
-      normalizeHeads(
-          k,
-          tokens * shape.numKeyValueHeads(),
-          Ops.normScale(w, a + "k_norm.weight", headDim, NormKind.ZERO_CENTERED));
+      normalizeHeads(w, a + "q_norm.weight", q, tokens * heads);
+      normalizeHeads(w, a + "k_norm.weight", k, tokens * shape.numKeyValueHeads());
     }
 
     // Rotary embedding at absolute positions.
@@ -93,8 +87,10 @@ final class Attention {
     }
   }
 
-  private void normalizeHeads(float[] x, int rows, float[] scale) {
+  /** Applies the zero-centred RMSNorm {@code name} to each of {@code rows} heads of x in place. */
+  private void normalizeHeads(WeightSource w, String name, float[] x, int rows) {
     int headDim = shape.headDim();
+    float[] scale = Ops.normScale(w, name, headDim, NormKind.ZERO_CENTERED);
     Parallel.forRange(
         rows,
         64,

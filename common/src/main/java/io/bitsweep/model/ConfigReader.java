@@ -44,6 +44,7 @@ final class ConfigReader {
 
   private ModelConfig parse(Set<String> tensorNames) {
     Architecture architecture = Architecture.fromModelType(modelType());
+    rejectUnsupportedOptions();
     int layers = requiredInt("num_hidden_layers");
     int hidden = requiredInt("hidden_size");
     String prefix = tensorPrefix(tensorNames);
@@ -68,6 +69,22 @@ final class ConfigReader {
         tied,
         prefix,
         embed);
+  }
+
+  /** Rejects options the forward pass does not implement, naming the field and its value. */
+  private void rejectUnsupportedOptions() {
+    JsonNode activation = text.get("hidden_act");
+    if (activation != null && !activation.isNull() && !activation.asText().equals("silu")) {
+      throw new UnsupportedOperationException(
+          "hidden_act \"" + activation.asText() + "\" is not supported: only silu is");
+    }
+    for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
+      JsonNode flag = text.get(bias);
+      if (flag != null && flag.asBoolean(false)) {
+        throw new UnsupportedOperationException(
+            bias + " = true is not supported: the forward pass has no bias vectors");
+      }
+    }
   }
 
   private String modelType() {
@@ -140,14 +157,6 @@ final class ConfigReader {
   }
 
   private AttentionConfig attention(Architecture architecture, int hidden) {
-    JsonNode bias = text.get("attention_bias");
-    if (bias != null && bias.asBoolean(false)) {
-      throw new UnsupportedOperationException(
-          "attention_bias = true is not supported in "
-              + source
-              + ": the forward pass has no"
-              + " q/k/v/o biases");
-    }
     int heads = requiredInt("num_attention_heads");
     int kvHeads = optionalInt("num_key_value_heads", heads);
     int headDim = architecture.isQwen() ? requiredInt("head_dim") : optionalInt("head_dim", 0);

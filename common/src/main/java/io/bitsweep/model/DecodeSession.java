@@ -5,7 +5,10 @@ import java.util.List;
 /**
  * Incremental decoding of one sequence: each {@link #append} runs only the new tokens, reading the
  * KV caches of the attention layers and the conv and recurrent states of the DeltaNet layers left
- * by earlier calls.
+ * by earlier calls. A session is not thread-safe.
+ *
+ * <p>NOTE: every call reads and widens all weights again through the weight source, so one-token
+ * steps of a large model are bound by that conversion; no fp32 copy is cached.
  */
 public final class DecodeSession {
   private final ForwardPass pass;
@@ -45,7 +48,7 @@ public final class DecodeSession {
     return new DecodeSession(this);
   }
 
-  /** Tokens consumed so far, which is the position of the next token. */
+  /** Returns the tokens consumed so far, which is the position of the next token. */
   public int position() {
     return position;
   }

@@ -33,7 +33,7 @@ public final class ForwardPass {
     this.decoderLayer = new DecoderLayer(config);
   }
 
-  /** The model the pass computes. */
+  /** Returns the model the pass computes. */
   public ModelConfig config() {
     return config;
   }

@@ -152,6 +152,22 @@ class ModelConfigTest {
   }
 
   @Test
+  void rejectsBiasAndActivation() {
+    ObjectNode root = RandomCheckpoints.config(Variant.LLAMA);
+    root.put("mlp_bias", true);
+    assertThatThrownBy(() -> ModelConfig.fromJson(root, "/m/config.json"))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessage(
+            "Cannot load /m/config.json: mlp_bias = true is not supported: the forward pass has"
+                + " no bias vectors");
+    root.put("mlp_bias", false);
+    root.put("hidden_act", "gelu");
+    assertThatThrownBy(() -> ModelConfig.fromJson(root, "/m/config.json"))
+        .hasMessage(
+            "Cannot load /m/config.json: hidden_act \"gelu\" is not supported: only silu is");
+  }
+
+  @Test
   void rejectsMissingTensor() throws IOException {
     ObjectNode root = RandomCheckpoints.config(Variant.LLAMA);
     RandomCheckpoints.write(root, dir, 1, RandomCheckpoints.Layout.SINGLE_FILE);
