@@ -15,7 +15,8 @@ final class DecoderLayer {
 
   DecoderLayer(ModelConfig config) {
     this.config = config;
-    this.normKind = config.architecture().zeroCenteredNorms() ? NormKind.ZERO_CENTERED : NormKind.PLAIN;
+    this.normKind =
+        config.architecture().zeroCenteredNorms() ? NormKind.ZERO_CENTERED : NormKind.PLAIN;
     this.attention = new Attention(config);
     this.deltaNet = config.linearAttention() == null ? null : new GatedDeltaNet(config);
     this.moe = config.moe() == null ? null : new SparseMoe(config);

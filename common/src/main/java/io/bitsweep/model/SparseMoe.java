@@ -3,12 +3,12 @@ package io.bitsweep.model;
 import java.util.Arrays;
 
 /**
- * The sparse mixture-of-experts block: an fp32 softmax router over all experts, the top-k
- * experts per token (renormalised to sum to 1 when the config says so, always for qwen3_5_moe),
- * SwiGLU experts, and a shared SwiGLU expert scaled by {@code sigmoid(shared_expert_gate · x)}.
- * Expert weights are either fused ({@code experts.gate_up_proj [E, 2·Im, H]}, {@code
- * experts.down_proj [E, H, Im]}) or per expert ({@code experts.{e}.gate_proj.weight} and so on,
- * Qwen3-Next). Only experts that some token selects are read.
+ * The sparse mixture-of-experts block: an fp32 softmax router over all experts, the top-k experts
+ * per token (renormalised to sum to 1 when the config says so, always for qwen3_5_moe), SwiGLU
+ * experts, and a shared SwiGLU expert scaled by {@code sigmoid(shared_expert_gate · x)}. Expert
+ * weights are either fused ({@code experts.gate_up_proj [E, 2·Im, H]}, {@code experts.down_proj [E,
+ * H, Im]}) or per expert ({@code experts.{e}.gate_proj.weight} and so on, Qwen3-Next). Only experts
+ * that some token selects are read.
  */
 final class SparseMoe {
   private final ModelConfig config;
@@ -47,7 +47,8 @@ final class SparseMoe {
     }
 
     // Shared expert, gated per token.
-    SwiGlu.Weights shared = SwiGlu.read(w, m + "shared_expert.", hidden, moe.sharedExpertIntermediateSize());
+    SwiGlu.Weights shared =
+        SwiGlu.read(w, m + "shared_expert.", hidden, moe.sharedExpertIntermediateSize());
     float[] sharedOut = SwiGlu.apply(shared, x, tokens, hidden);
     float[] gate = Ops.linear(w, m + "shared_expert_gate.weight", x, tokens, hidden, 1);
     for (int t = 0; t < tokens; t++) {
@@ -99,7 +100,13 @@ final class SparseMoe {
   }
 
   private void addExpert(
-      String m, int expert, float[] x, int[] rows, float[] rowWeights, int count, float[] out,
+      String m,
+      int expert,
+      float[] x,
+      int[] rows,
+      float[] rowWeights,
+      int count,
+      float[] out,
       WeightSource w) {
     int hidden = config.hiddenSize();
     float[] gathered = new float[count * hidden];

@@ -40,7 +40,8 @@ final class SwiGlu {
     float[] up = new float[chunk * width];
     for (int t0 = 0; t0 < tokens; t0 += chunk) {
       int n = Math.min(chunk, tokens - t0);
-      Gemm.multiply(x, t0 * hidden, weights.gate(), weights.gateOffset(), gate, 0, n, width, hidden);
+      Gemm.multiply(
+          x, t0 * hidden, weights.gate(), weights.gateOffset(), gate, 0, n, width, hidden);
       Gemm.multiply(x, t0 * hidden, weights.up(), weights.upOffset(), up, 0, n, width, hidden);
       Ops.siluMultiply(gate, up, n * width);
       Gemm.multiply(gate, 0, weights.down(), 0, out, t0 * hidden, n, hidden, width);

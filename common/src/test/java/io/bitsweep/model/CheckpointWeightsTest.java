@@ -70,7 +70,8 @@ class CheckpointWeightsTest {
       CheckpointWeights weights = new CheckpointWeights(checkpoint);
       assertThatThrownBy(() -> weights.readRows("w", 1499, 2, new float[2 * COLUMNS], 0))
           .isInstanceOf(CheckpointException.class)
-          .hasMessage("Cannot read rows 1499..1501 of w from model.safetensors: it has 1500 rows of 401");
+          .hasMessage(
+              "Cannot read rows 1499..1501 of w from model.safetensors: it has 1500 rows of 401");
     }
   }
 
