@@ -19,7 +19,7 @@ from safetensors_io import Checkpoint
 
 LINEAR = "linear_attention"
 FULL = "full_attention"
-L2_NORM_EPS = 1e-6  # fixed in the reference code, independent of rms_norm_eps
+L2_NORM_EPS = 1e-6  # the GDN q/k L2 norm uses 1e-6 whatever rms_norm_eps is
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,8 @@ def _gated_delta_net(cfg, layer, h, gdn, chunk_size):
     channels = cfg.conv_channels
     mixed, z, b, a = F.linear(h, layer["in_proj"]).split((channels, hv * dv, hv, hv), dim=-1)
 
-    # Causal depthwise conv: pad Kc - 1 zeros on the left so output t sees inputs t-Kc+1..t.
+    # Causal depthwise conv: Kc - 1 zeros padded on the left make output t depend on inputs
+    # t-Kc+1..t only.
     kernel = cfg.linear_conv_kernel_dim
     mixed = F.pad(mixed.transpose(1, 2), (kernel - 1, 0))
     mixed = F.silu(F.conv1d(mixed, layer["conv"], groups=channels)).transpose(1, 2)

@@ -2,8 +2,8 @@
 
 Format: an 8-byte little-endian header length N, then N bytes of JSON mapping each tensor
 name to {dtype, shape, data_offsets: [begin, end]} (offsets relative to the end of the
-header), then the raw little-endian tensor data. An optional "__metadata__" entry holds
-string pairs.
+header), then the raw little-endian tensor data. An optional "__metadata__" entry contains
+string key/value pairs.
 """
 
 import json
@@ -15,8 +15,8 @@ import numpy as np
 # Byte width of each supported dtype.
 ITEM_SIZES = {"BF16": 2, "F16": 2, "F32": 4, "F64": 8}
 
-# Refuse headers above this size: real checkpoints stay far below it, so a larger value
-# means the file is not safetensors or is damaged.
+# Reject headers above this size. Real checkpoints stay far below it, so a larger value
+# means that the file is not safetensors or is damaged.
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 
@@ -93,7 +93,10 @@ class SafetensorsFile:
         return tuple(self.entries[name]["shape"])
 
     def read(self, name, dtype=np.float32):
-        """Return tensor `name` as a new array of `dtype` (float32 or float64), converted exactly."""
+        """Return tensor `name` as a new array of `dtype` (float32 or float64).
+
+        BF16, F16 and F32 convert exactly. F64 is rounded when `dtype` is float32.
+        """
         entry = self.entries[name]
         begin, end = entry["data_offsets"]
         raw = self._map[self.data_start + begin : self.data_start + end]
@@ -127,7 +130,8 @@ class Checkpoint:
                     self.files[shard] = SafetensorsFile(os.path.join(folder, shard))
                 if name not in self.files[shard].entries:
                     raise SafetensorsError(
-                        f"{index_path}: maps {name} to {shard}, but that shard has no such tensor"
+                        f"{index_path}: lists tensor {name} in {shard}, but it is not found in that"
+                        " shard; the index does not match the shard files"
                     )
                 self.location[name] = self.files[shard]
         elif os.path.exists(single_path):
@@ -156,10 +160,10 @@ class Checkpoint:
 
 
 def write_safetensors(path, tensors, metadata=None):
-    """Write `tensors` ({name: (dtype_name, uint8-viewable array)}) to `path`.
+    """Write `tensors`, a dict {name: (dtype, array)}, to the safetensors file `path`.
 
-    Each value is a pair (safetensors dtype name, numpy array already in that dtype's
-    little-endian bit layout, for example uint16 bf16 bits).
+    `dtype` is a safetensors dtype name such as "BF16", and `array` already has that dtype's
+    little-endian bit layout (for BF16, a uint16 array of bf16 bit patterns).
     """
     header = {"__metadata__": dict(metadata or {"format": "pt"})}
     offset = 0

@@ -20,10 +20,12 @@ import statistics
 import sys
 import time
 
-GOLDEN_ABS_TOL = 1e-3  # golden README: |diff| <= 1e-3 + 1e-4 * |logit| for fp32 code
+# Tolerance of a float32 run against the float64 goldens: |diff| <= 1e-3 + 1e-4 * |logit|.
+GOLDEN_ABS_TOL = 1e-3
 GOLDEN_REL_TOL = 1e-4
 # The goldens are float64 results rounded to float32, so a float64 run must land within one
-# float32 ulp (2^-23 relative) of them; float64 chunked vs recurrent differ only by rounding.
+# float32 ulp (2^-23 relative) of them. Float64 chunked and recurrent runs differ only by
+# rounding, so they must agree to 1e-9.
 FLOAT32_ULP = 2.0**-23
 FLOAT64_TOL = 1e-9
 
@@ -81,9 +83,13 @@ def main(argv):
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
+    if args.chunk_size < 1:
+        sys.exit(f"--chunk-size must be at least 1, found {args.chunk_size}")
     if args.mode == "check":
         return run_check(args)
     if args.mode == "bench":
+        if min(args.batch, args.seq_len, args.repeat) < 1 or args.warmup < 0:
+            sys.exit("bench: --batch, --seq-len and --repeat must be at least 1, --warmup at least 0")
         return run_bench(args)
     return run_logits(args)
 
@@ -188,10 +194,12 @@ def run_bench(args):
     for _ in range(args.warmup):
         model.forward(ids, gdn=args.gdn, chunk_size=args.chunk_size)
     times = []
+    cpu_start = time.process_time()
     for _ in range(args.repeat):
         start = time.perf_counter()
         logits = model.forward(ids, gdn=args.gdn, chunk_size=args.chunk_size)
         times.append(time.perf_counter() - start)
+    cpu_seconds = (time.process_time() - cpu_start) / args.repeat
     if not bool(torch.isfinite(logits).all()):
         sys.exit("bench: the logits contain NaN or infinity; the checkpoint is not usable")
     tokens = args.batch * args.seq_len
@@ -204,7 +212,13 @@ def run_bench(args):
         "tokens": tokens,
         "seconds": round(seconds, 6),
         "tokens_per_s": round(tokens / seconds, 2),
+        "seconds_min": round(min(times), 6),
         "seconds_all": [round(t, 6) for t in times],
+        # CPU time of the process per forward pass (all threads), and the 1-minute load
+        # average: a load above the core count means other processes shared the cores.
+        "cpu_seconds": round(cpu_seconds, 6),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+        "cpu_count": os.cpu_count(),
         "gdn": args.gdn,
         "chunk_size": args.chunk_size,
         "threads": torch.get_num_threads(),
