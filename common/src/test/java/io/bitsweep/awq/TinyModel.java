@@ -3,15 +3,21 @@ package io.bitsweep.awq;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitsweep.SharedModels;
+import io.bitsweep.model.CheckpointWeights;
 import io.bitsweep.model.ForwardPass;
 import io.bitsweep.model.HiddenStates;
 import io.bitsweep.model.LanguageModel;
 import io.bitsweep.model.WeightSource;
+import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
+import io.bitsweep.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The trained tiny Qwen3.5 model with activation statistics recorded on its three golden sequences
@@ -76,6 +82,16 @@ final class TinyModel {
     HiddenStates h = pass.embed(sequences(), weights);
     pass.layers(h, weights);
     return h;
+  }
+
+  /** Resolves a configuration, given as JSON, against the tiny model's checkpoint. */
+  static QuantPlan plan(String json) {
+    Checkpoint checkpoint = ((CheckpointWeights) model().weights()).checkpoint();
+    Map<String, TensorInfo> tensors = checkpoint.tensors();
+    return QuantPlan.resolve(
+        QuantConfig.parse(json, "test configuration"),
+        tensors,
+        QuantPlan.HeadTying.detect(checkpoint.configJson(), tensors));
   }
 
   static int tokenCount() {
