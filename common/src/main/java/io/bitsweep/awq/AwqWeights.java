@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The full-precision weights of a configuration with its AWQ scales applied, under the upstream
@@ -25,18 +26,20 @@ import java.util.Map;
  *   <li>Evaluation: {@code new FakeQuantWeights(new AwqWeights(...), plan, cache)} fake-quantizes
  *       the scaled readers, so the unchanged forward pass computes what the written MLX model
  *       computes.
- *   <li>The MLX writer: passing this source as the writer's weights gives, for each tensor, values
- *       that are exact in its checkpoint dtype (except zero-centred norms, below), so quantizing
- *       them with MLX's affine quantizer gives the codes, scales and biases the evaluation used,
- *       and unquantized tensors are stored without further rounding. Zero-centred norm weights are
- *       returned as {@code w' = m' - 1} in fp32, where {@code m'} is the folded multiplier in the
- *       checkpoint dtype; a writer that stores them shifted must compute {@code w' + 1} in fp32
- *       before rounding, which gives {@code m'} exactly.
+ *   <li>The MLX writer, through {@link #writerTransform}: this source gives, for each tensor,
+ *       values that are exact in its checkpoint dtype (except zero-centred norms, below), so
+ *       quantizing them with MLX's affine quantizer gives the codes, scales and biases the
+ *       evaluation used, and unquantized tensors are stored without further rounding. Zero-centred
+ *       norm weights are returned as {@code w' = m' - 1} in fp32, where {@code m'} is the folded
+ *       multiplier in the checkpoint dtype; a writer that stores them shifted must compute {@code
+ *       w' + 1} in fp32 before rounding, which gives {@code m'} exactly.
  * </ul>
  *
  * <p>The contract holds only when both consumers use the same checkpoint, plan and {@link
  * ActivationStats} (the stored {@code activation_stats} table, compare {@link
- * ActivationStats#fingerprint()}); the search itself gives the same scales on every machine.
+ * ActivationStats#fingerprint()}). The search uses only operations whose results Java fixes ({@link
+ * StrictMath}, fixed-order sums, MLX's quantizer), so it should give the same scales on every
+ * machine. NOTE: that has been checked on one x86-64 machine only, not across machines.
  *
  * <p>Scales are searched lazily, on the first read of a tensor of the unit, and shared through the
  * {@link AwqScaleCache}.
@@ -98,6 +101,17 @@ public final class AwqWeights implements DerivedWeights {
         roles.put(name, roles.getOrDefault(name, new Roles(null, null, null)).with(unit, name));
       }
     }
+  }
+
+  /**
+   * Returns a transform for the MLX writer's {@code weightTransform} option: it wraps the
+   * checkpoint's weights in AwqWeights for {@code plan}, with a cache of its own.
+   *
+   * @param stats the statistics the sweep evaluated the configuration with
+   */
+  public static UnaryOperator<WeightSource> writerTransform(
+      ModelConfig config, QuantPlan plan, ActivationStats stats) {
+    return origin -> new AwqWeights(config, origin, plan, stats, new AwqScaleCache());
   }
 
   private static String missingStatsMessage(QuantPlan plan, AwqPlan awqPlan) {

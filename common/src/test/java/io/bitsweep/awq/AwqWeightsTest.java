@@ -133,6 +133,56 @@ class AwqWeightsTest {
     }
   }
 
+  /**
+   * Follows the MLX writer: reads each tensor's rows, shifts zero-centred norms by +1 in fp32, then
+   * quantizes or rounds to the checkpoint dtype. What it would store must be what the evaluation
+   * computes with.
+   */
+  @Test
+  void writerPathReproducesEvaluation() {
+    QuantPlan plan = TinyModel.plan(ALL_AWQ);
+    ModelConfig config = TinyModel.model().config();
+    WeightSource written =
+        AwqWeights.writerTransform(config, plan, TinyModel.stats())
+            .apply(TinyModel.model().weights());
+    AwqWeights awq = awq(ALL_AWQ, new AwqScaleCache());
+    WeightSource evaluated = new FakeQuantWeights(awq, plan, new FakeQuantCache(1 << 26));
+    for (int layer : new int[] {0, 3}) {
+      String p = config.layerPrefix(layer);
+      for (String name :
+          List.of(
+              p + "input_layernorm.weight",
+              p + "post_attention_layernorm.weight",
+              p + "mlp.up_proj.weight",
+              p + "mlp.down_proj.weight",
+              layer == 0 ? p + "linear_attn.in_proj_b.weight" : p + "self_attn.k_proj.weight")) {
+        TensorInfo info = written.info(name);
+        int columns = (int) info.lastDim();
+        int rows = (int) (info.elementCount() / columns);
+        float[] values = new float[rows * columns];
+        written.readRows(name, 0, rows, values, 0);
+        float[] expected = evaluated.read(name);
+        QuantPlan.Entry entry = plan.entries().get(name);
+        if (entry.disposition() == QuantPlan.Disposition.QUANTIZED) {
+          float[] stored =
+              AffineQuantizer.of(entry.setting())
+                  .quantize(values, new long[] {rows, columns}, info.dtype())
+                  .dequantize();
+          assertThat(stored).as("dequantized %s", name).containsExactly(expected);
+        } else if (name.endsWith("layernorm.weight")) {
+          for (int c = 0; c < columns; c++) {
+            float storedMultiplier = Floats.roundToBf16(values[c] + 1f);
+            assertThat(storedMultiplier).as("%s[%d]", name, c).isEqualTo(1f + expected[c]);
+          }
+        } else {
+          for (int i = 0; i < values.length; i++) {
+            assertThat(Floats.roundToBf16(values[i])).as("%s[%d]", name, i).isEqualTo(expected[i]);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void readRowsMatchesRead() {
     AwqWeights awq = awq(ALL_AWQ, new AwqScaleCache());
