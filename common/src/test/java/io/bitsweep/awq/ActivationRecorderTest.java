@@ -4,16 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.bitsweep.model.HiddenStates;
+import io.bitsweep.model.LanguageModel;
 import io.bitsweep.model.ModelConfig;
+import io.bitsweep.model.RandomCheckpoints;
 import io.bitsweep.model.WeightSource;
 import io.bitsweep.quant.LayerGroup;
 import io.bitsweep.quant.TensorRole;
 import io.bitsweep.safetensors.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ActivationRecorderTest {
   /** Relative tolerance between the recorded means and an independent computation. */
@@ -124,6 +132,40 @@ class ActivationRecorderTest {
     assertThat(first.get(down).sampleRowCount()).isEqualTo(16);
     assertThat(first.get(down).tokenCount()).isEqualTo(TinyModel.tokenCount());
     assertThat(first.get(down).meanAbs()).containsExactly(TinyModel.stats().get(down).meanAbs());
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = RandomCheckpoints.Variant.class,
+      names = {"QWEN3_5_MOE", "QWEN3_NEXT"})
+  void expertInputsAreRecordedPerExpert(RandomCheckpoints.Variant variant, @TempDir Path dir)
+      throws IOException {
+    try (LanguageModel model = LanguageModel.open(RandomCheckpoints.write(variant, dir, 5))) {
+      ModelConfig config = model.config();
+      ActivationRecorder recorder = new ActivationRecorder(model.weights());
+      int[] ids = {1, 7, 19, 3, 42, 5, 11, 8, 2, 30};
+      HiddenStates h = model.forwardPass().embed(List.of(ids), recorder);
+      model.forwardPass().layers(h, recorder);
+      ActivationStats stats = recorder.snapshot();
+
+      String m = config.layerPrefix(0) + "mlp.";
+      assertThat(stats.get(m + "gate.weight").tokenCount()).isEqualTo(ids.length);
+      assertThat(stats.get(m + "shared_expert.down_proj.weight").tokenCount())
+          .isEqualTo(ids.length);
+      long routed = 0;
+      for (int e = 0; e < config.moe().numExperts(); e++) {
+        String gateUp =
+            variant == RandomCheckpoints.Variant.QWEN3_NEXT
+                ? m + "experts." + e + ".up_proj.weight"
+                : m + "experts.gate_up_proj[" + e + "]";
+        if (stats.contains(gateUp)) {
+          routed += stats.get(gateUp).tokenCount();
+        }
+      }
+      assertThat(routed)
+          .as("rows routed to the experts of layer 0")
+          .isEqualTo((long) ids.length * config.moe().numExpertsPerTok());
+    }
   }
 
   @Test
