@@ -3,14 +3,20 @@ package io.bitsweep.awq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.bitsweep.SharedModels;
+import io.bitsweep.model.CheckpointWeights;
 import io.bitsweep.model.ExpectedTensor;
 import io.bitsweep.model.ForwardPass;
+import io.bitsweep.model.HiddenStates;
+import io.bitsweep.model.LanguageModel;
 import io.bitsweep.model.ModelConfig;
 import io.bitsweep.model.WeightSource;
 import io.bitsweep.quant.AffineQuantizer;
 import io.bitsweep.quant.FakeQuantCache;
 import io.bitsweep.quant.FakeQuantWeights;
+import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.TensorInfo;
 import io.bitsweep.tensor.DType;
 import io.bitsweep.tensor.Floats;
@@ -262,6 +268,59 @@ class AwqWeightsTest {
         .isEqualTo(
             "layer 0 mlp_down 3/64+awq; layer 0 mlp_input 3/64+awq 3/64+awq after layer 0"
                 + " mlp_down 3/64+awq");
+  }
+
+  @Test
+  void llamaFoldsPlainNorms() {
+    try (LanguageModel llama = LanguageModel.open(SharedModels.require(SharedModels.LLAMA_TINY))) {
+      ActivationRecorder recorder = new ActivationRecorder(llama.weights());
+      int[] ids = new int[48];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = 1 + (i * 37) % 2000;
+      }
+      HiddenStates h = llama.forwardPass().embed(List.of(ids), recorder);
+      llama.forwardPass().layers(h, recorder);
+      Checkpoint checkpoint = ((CheckpointWeights) llama.weights()).checkpoint();
+      QuantPlan plan =
+          QuantPlan.resolve(
+              QuantConfig.parse(
+                  "{\"default\": \"4/64\", \"groups\": {\"attn_qkv\": \"2/64+awq\","
+                      + " \"mlp_up\": \"2/64+awq\", \"mlp_down\": \"2/64+awq\"}}",
+                  "llama test"),
+              checkpoint.tensors(),
+              QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors()));
+      AwqWeights awq =
+          new AwqWeights(
+              llama.config(), llama.weights(), plan, recorder.snapshot(), new AwqScaleCache());
+
+      assertThat(awq.activeUnits()).hasSize(6);
+      int checked = 0;
+      for (AwqUnit unit : awq.activeUnits()) {
+        AwqResult result = awq.result(unit);
+        if (!result.scaled() || unit.previousKind() != AwqUnit.Previous.PLAIN_NORM) {
+          continue;
+        }
+        float[] s = result.scales();
+        float[] norm = llama.weights().read(unit.previous());
+        float[] folded = awq.read(unit.previous());
+        float[] reader = llama.weights().read(unit.projections().get(0));
+        float[] scaled = awq.read(unit.projections().get(0));
+        for (int c = 0; c < s.length; c++) {
+          // The checkpoint is F32, so nothing is rounded.
+          assertThat(folded[c]).as("%s[%d]", unit.previous(), c).isEqualTo(norm[c] / s[c]);
+          assertThat(scaled[c]).as("reader column %d", c).isEqualTo(reader[c] * s[c]);
+        }
+        checked++;
+      }
+      assertThat(checked).as("scaled norm units").isPositive();
+      float[] logits =
+          llama
+              .forwardPass()
+              .logits(ids, new FakeQuantWeights(awq, plan, new FakeQuantCache(1 << 26)));
+      for (float v : logits) {
+        assertThat(Float.isFinite(v)).isTrue();
+      }
+    }
   }
 
   @Test
