@@ -10,6 +10,7 @@ import io.bitsweep.model.ForwardPass;
 import io.bitsweep.model.HiddenStates;
 import io.bitsweep.model.LanguageModel;
 import io.bitsweep.model.ModelConfig;
+import io.bitsweep.model.RandomCheckpoints;
 import io.bitsweep.model.WeightSource;
 import io.bitsweep.quant.AffineQuantizer;
 import io.bitsweep.quant.FakeQuantCache;
@@ -20,11 +21,16 @@ import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.TensorInfo;
 import io.bitsweep.tensor.DType;
 import io.bitsweep.tensor.Floats;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class AwqWeightsTest {
   private static final String ALL_AWQ =
@@ -317,6 +323,58 @@ class AwqWeightsTest {
           llama
               .forwardPass()
               .logits(ids, new FakeQuantWeights(awq, plan, new FakeQuantCache(1 << 26)));
+      for (float v : logits) {
+        assertThat(Float.isFinite(v)).isTrue();
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = RandomCheckpoints.Variant.class,
+      names = {"QWEN3_5_MOE", "QWEN3_NEXT"})
+  void mixerUnitsWorkOnMoeModels(RandomCheckpoints.Variant variant, @TempDir Path dir)
+      throws IOException {
+    try (LanguageModel model = LanguageModel.open(RandomCheckpoints.write(variant, dir, 11))) {
+      ActivationRecorder recorder = new ActivationRecorder(model.weights());
+      int[] ids = {1, 9, 4, 17, 33, 2, 5, 60, 12, 8, 21, 3};
+      HiddenStates h = model.forwardPass().embed(List.of(ids), recorder);
+      model.forwardPass().layers(h, recorder);
+      Checkpoint checkpoint = ((CheckpointWeights) model.weights()).checkpoint();
+      QuantPlan plan =
+          QuantPlan.resolve(
+              QuantConfig.parse(
+                  "{\"default\": \"bf16\", \"groups\": {\"attn_qkv\": \"2/32+awq\","
+                      + " \"gdn_in\": \"2/32+awq\"}}",
+                  "moe test"),
+              checkpoint.tensors(),
+              QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors()));
+      AwqWeights awq =
+          new AwqWeights(
+              model.config(), model.weights(), plan, recorder.snapshot(), new AwqScaleCache());
+
+      assertThat(awq.activeUnits()).hasSize(model.config().numHiddenLayers());
+      assertThat(awq.activeUnits())
+          .as("scaled DeltaNet units")
+          .anyMatch(u -> u.kind() == AwqUnit.Kind.DELTANET_INPUT && awq.result(u).scaled());
+      for (AwqUnit unit : awq.activeUnits()) {
+        AwqResult result = awq.result(unit);
+        for (String companion : unit.companions()) {
+          float[] original = model.weights().read(companion);
+          float[] derived = awq.read(companion);
+          for (int i = 0; i < original.length; i++) {
+            float expected =
+                result.scaled()
+                    ? Floats.roundToBf16(original[i] * result.scales()[i % result.scales().length])
+                    : original[i];
+            assertThat(derived[i]).as("%s[%d]", companion, i).isEqualTo(expected);
+          }
+        }
+      }
+      float[] logits =
+          model
+              .forwardPass()
+              .logits(ids, new FakeQuantWeights(awq, plan, new FakeQuantCache(1 << 24)));
       for (float v : logits) {
         assertThat(Float.isFinite(v)).isTrue();
       }
