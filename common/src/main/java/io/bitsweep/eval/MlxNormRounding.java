@@ -74,4 +74,9 @@ final class MlxNormRounding implements WeightSource {
     int cols = (int) base.info(name).lastDim();
     System.arraycopy(read(name), (int) (firstRow * cols), dst, dstOffset, rowCount * cols);
   }
+
+  @Override
+  public void observeInput(String tensorName, float[] x, int rows, int cols) {
+    base.observeInput(tensorName, x, rows, cols);
+  }
 }

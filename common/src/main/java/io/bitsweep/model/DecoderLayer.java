@@ -50,7 +50,7 @@ final class DecoderLayer {
       ffn = moe.forward(layer, normed, tokens, w);
     } else {
       SwiGlu.Weights weights = SwiGlu.read(w, p + "mlp.", hidden, config.intermediateSize());
-      ffn = SwiGlu.apply(weights, normed, tokens, hidden);
+      ffn = SwiGlu.apply(weights, normed, tokens, hidden, w, SwiGlu.InputNames.of(p + "mlp."));
     }
     Ops.addInPlace(x, ffn);
   }

@@ -13,10 +13,12 @@ final class Ops {
 
   /**
    * Reads weight {@code name}, checks that it holds {@code outFeatures x inFeatures} values and
-   * returns {@code x · Wᵀ} for {@code rows} rows of x.
+   * returns {@code x · Wᵀ} for {@code rows} rows of x. The input is first passed to {@link
+   * WeightSource#observeInput}.
    */
   static float[] linear(
       WeightSource w, String name, float[] x, int rows, int inFeatures, int outFeatures) {
+    w.observeInput(name, x, rows, inFeatures);
     float[] weight = weight(w, name, (long) outFeatures * inFeatures);
     float[] out = new float[Math.multiplyExact(rows, outFeatures)];
     Gemm.multiply(x, weight, out, rows, outFeatures, inFeatures);

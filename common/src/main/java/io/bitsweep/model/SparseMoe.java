@@ -49,7 +49,8 @@ final class SparseMoe {
     // Shared expert, gated per token.
     SwiGlu.Weights shared =
         SwiGlu.read(w, m + "shared_expert.", hidden, moe.sharedExpertIntermediateSize());
-    float[] sharedOut = SwiGlu.apply(shared, x, tokens, hidden);
+    float[] sharedOut =
+        SwiGlu.apply(shared, x, tokens, hidden, w, SwiGlu.InputNames.of(m + "shared_expert."));
     float[] gate = Ops.linear(w, m + "shared_expert_gate.weight", x, tokens, hidden, 1);
     for (int t = 0; t < tokens; t++) {
       float scale = Ops.sigmoid(gate[t]);
@@ -113,7 +114,9 @@ final class SparseMoe {
     for (int i = 0; i < count; i++) {
       System.arraycopy(x, rows[i] * hidden, gathered, i * hidden, hidden);
     }
-    float[] y = SwiGlu.apply(expertWeights(m, expert, w), gathered, count, hidden);
+    float[] y =
+        SwiGlu.apply(
+            expertWeights(m, expert, w), gathered, count, hidden, w, expertInputNames(m, expert));
     for (int i = 0; i < count; i++) {
       int target = rows[i] * hidden;
       float weight = rowWeights[i];
@@ -121,6 +124,15 @@ final class SparseMoe {
         out[target + j] += weight * y[i * hidden + j];
       }
     }
+  }
+
+  /** Per-expert tensor names (Qwen3-Next), or the fused tensors with the expert in brackets. */
+  private SwiGlu.InputNames expertInputNames(String m, int expert) {
+    if (config.architecture() == Architecture.QWEN3_NEXT) {
+      return SwiGlu.InputNames.of(m + "experts." + expert + ".");
+    }
+    String gateUp = m + "experts.gate_up_proj[" + expert + "]";
+    return new SwiGlu.InputNames(gateUp, gateUp, m + "experts.down_proj[" + expert + "]");
   }
 
   private SwiGlu.Weights expertWeights(String m, int expert, WeightSource w) {
