@@ -1,5 +1,7 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.awq.ActivationStats;
+import io.bitsweep.jobs.ActivationStatsTable;
 import io.bitsweep.jobs.CalibrateJob;
 import io.bitsweep.jobs.LeaderboardTable;
 import io.bitsweep.jobs.ModelRef;
@@ -100,7 +102,9 @@ final class RunCommand extends SparkCommand {
     io.bitsweep.jobs.Artifacts.writeText(store, "selected.json", chosen.configJson() + "\n");
     System.out.print(selection.explain(chosen, leaderboard));
     if (mlxOut != null) {
-      WriteMlxCommand.write(modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite);
+      ActivationStats stats = ActivationStatsTable.stats(ActivationStatsTable.read(store, ref));
+      WriteMlxCommand.write(
+          modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite, stats);
     } else {
       Progress.LOG.info("write-mlx: skipped for a remote --out; run `bitsweep write-mlx` on the serving machine");
     }

@@ -1,6 +1,16 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.awq.ActivationStats;
+import io.bitsweep.awq.AwqWeights;
+import io.bitsweep.jobs.ActivationStatsTable;
+import io.bitsweep.jobs.ModelRef;
 import io.bitsweep.jobs.Progress;
+import io.bitsweep.jobs.Sessions;
+import io.bitsweep.jobs.TableStore;
+import io.bitsweep.model.ModelConfig;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
+import org.apache.spark.sql.SparkSession;
 import io.bitsweep.mlx.MlxWriter;
 import io.bitsweep.quant.QuantConfig;
 import java.nio.file.Files;
@@ -29,18 +39,47 @@ final class WriteMlxCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
   boolean overwrite;
 
+  @Option(
+      names = "--activation-stats",
+      paramLabel = "DIR",
+      description = {
+        "Output folder of the sweep whose activation_stats table AWQ settings use",
+        "(local or a Hadoop URI); needed when the configuration asks for AWQ."
+      })
+  String activationStats;
+
+  @Mixin SparkMixin spark = new SparkMixin();
+
   @Override
   public Integer call() throws Exception {
     QuantConfig parsed = QuantConfig.parse(Files.readString(config), config.toString());
-    MlxWriter.Summary summary = write(model.resolve(), parsed, out, overwrite);
+    ActivationStats stats = null;
+    if (activationStats != null) {
+      ModelRef ref = ModelRef.resolve(model.resolve().toString());
+      try (SparkSession session = Sessions.getOrCreate("bitsweep write-mlx", spark.options())) {
+        stats = ActivationStatsTable.stats(ActivationStatsTable.read(new TableStore(session, activationStats), ref));
+      }
+    }
+    MlxWriter.Summary summary = write(model.resolve(), parsed, out, overwrite, stats);
     System.out.println(summary);
     return 0;
   }
 
-  static MlxWriter.Summary write(Path modelDir, QuantConfig config, Path out, boolean overwrite) {
+  /** Writes the MLX folder; {@code stats} (may be null) feeds the AWQ settings. */
+  static MlxWriter.Summary write(
+      Path modelDir, QuantConfig config, Path out, boolean overwrite, ActivationStats stats) {
     MlxWriter.Options options =
         MlxWriter.Options.defaults()
             .withOverwrite(overwrite ? MlxWriter.OverwriteMode.REPLACE : MlxWriter.OverwriteMode.FAIL_IF_EXISTS);
+    if (stats != null) {
+      try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+        QuantPlan plan =
+            QuantPlan.resolve(
+                config, checkpoint.tensors(), QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors()));
+        ModelConfig modelConfig = ModelConfig.fromJson(checkpoint.configJson(), modelDir.toString());
+        options = options.withWeightTransform(AwqWeights.writerTransform(modelConfig, plan, stats));
+      }
+    }
     long start = System.nanoTime();
     MlxWriter.Summary summary = MlxWriter.write(modelDir, config, out, options);
     Progress.LOG.info(

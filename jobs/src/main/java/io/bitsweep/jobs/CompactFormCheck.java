@@ -39,7 +39,7 @@ final class CompactFormCheck {
     int limit = Math.max(16, Math.min(MAX_POSITIONS, MAX_LOGITS / vocab));
     int[] rows = scoredRows(samples, limit);
     WeightSource fourBit =
-        SweepTaskRunner.factory(model).candidate(QuantConfig.uniform(QuantSetting.affine(4, 64))).weights();
+        SweepTaskRunner.factory(model, List.of()).candidate(QuantConfig.uniform(QuantSetting.affine(4, 64))).weights();
     float[] reference = logitsAt(engine.forwardPass(), samples, rows, engine.weights());
     float[] quantized = logitsAt(engine.forwardPass(), samples, rows, fourBit);
     int k = encoding.form() == ReferenceEncoding.Form.FULL ? ReferenceEncoding.DEFAULT_TOP_K : encoding.topK();

@@ -1,5 +1,6 @@
 package io.bitsweep.jobs;
 
+import io.bitsweep.awq.ActivationRecorder;
 import io.bitsweep.eval.ReferenceRunner;
 import io.bitsweep.eval.ShardSample;
 import io.bitsweep.kld.FullDistribution;
@@ -9,7 +10,6 @@ import io.bitsweep.kld.TopKDistribution;
 import io.bitsweep.model.LanguageModel;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,11 +18,13 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The {@code reference} step: runs the unquantized model over every shard of the calibration
  * table, one Spark task per shard, and writes the {@code reference} table with each scored
- * position's next-token distribution in compact (top-k) or full form.
+ * position's next-token distribution in compact (top-k) or full form, and the {@code
+ * activation_stats} table that AWQ reads.
  */
 public final class ReferenceJob {
   private ReferenceJob() {}
@@ -38,6 +40,10 @@ public final class ReferenceJob {
 
   /** One shard of work for an executor. */
   record ShardTask(int shard, List<SamplePayload> samples) implements Serializable {}
+
+  /** What one shard produced: reference rows and the activation statistics of its inputs. */
+  record ShardOutput(int shard, List<Row> rows, List<ActivationStatsTable.Entry> stats)
+      implements Serializable {}
 
   /** Runs the step; returns the number of reference rows written. */
   public static long run(TableStore store, Options options) {
@@ -60,10 +66,18 @@ public final class ReferenceJob {
     // The engine's records are not Serializable; the task carries the encoding as plain values.
     boolean full = options.encoding().form() == ReferenceEncoding.Form.FULL;
     int topK = options.encoding().topK();
-    JavaRDD<Row> rows =
+    JavaRDD<ShardOutput> outputs =
         jsc.parallelize(tasks, tasks.size())
-            .flatMap(task -> runShard(model, full ? ReferenceEncoding.full() : ReferenceEncoding.topK(topK), task));
+            .map(task -> runShard(model, full ? ReferenceEncoding.full() : ReferenceEncoding.topK(topK), task))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<Row> rows = outputs.flatMap(output -> output.rows().iterator());
     store.replace(Table.REFERENCE, store.spark().createDataFrame(rows, Table.REFERENCE.schema()));
+    List<List<ActivationStatsTable.Entry>> stats = new ArrayList<>();
+    List<ShardOutput> collected = new ArrayList<>(outputs.map(o -> new ShardOutput(o.shard(), List.of(), o.stats())).collect());
+    collected.sort(java.util.Comparator.comparingInt(ShardOutput::shard));
+    collected.forEach(o -> stats.add(o.stats()));
+    outputs.unpersist(false);
+    ActivationStatsTable.write(store, ActivationStatsTable.mergeInShardOrder(stats), model);
     long count = store.read(Table.REFERENCE).count();
     jsc.setJobGroup("reference", "reference: measure the compact form's KLD error on shard " + tasks.get(0).shard(), false);
     String error = CompactFormCheck.measure(model, tasks.get(0).samples(), options.encoding());
@@ -77,14 +91,15 @@ public final class ReferenceJob {
     return encoding.form() == ReferenceEncoding.Form.FULL ? "full log-probs" : "top-" + encoding.topK();
   }
 
-  private static Iterator<Row> runShard(ModelRef model, ReferenceEncoding encoding, ShardTask task) {
+  private static ShardOutput runShard(ModelRef model, ReferenceEncoding encoding, ShardTask task) {
     LanguageModel engine = ModelCache.get(model);
+    ActivationRecorder recorder = new ActivationRecorder(engine.weights());
     List<ShardSample> samples = new ArrayList<>();
     for (SamplePayload payload : task.samples()) {
       samples.add(payload.toShardSample());
     }
     List<ReferencePosition[]> references =
-        new ReferenceRunner(engine.forwardPass()).run(samples, engine.weights(), encoding);
+        new ReferenceRunner(engine.forwardPass()).run(samples, recorder, encoding);
     List<Row> rows = new ArrayList<>();
     for (int s = 0; s < samples.size(); s++) {
       ReferencePosition[] positions = references.get(s);
@@ -94,7 +109,7 @@ public final class ReferenceJob {
         }
       }
     }
-    return rows.iterator();
+    return new ShardOutput(task.shard(), rows, ActivationStatsTable.entries(recorder.snapshot()));
   }
 
   private static Row toRow(String sampleId, int shard, int position, ReferencePosition reference, String modelId) {

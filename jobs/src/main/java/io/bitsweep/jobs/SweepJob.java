@@ -120,8 +120,16 @@ public final class SweepJob {
         skipped,
         tasks.size(),
         waves);
+    List<ActivationStatsTable.Entry> activations = ActivationStatsTable.read(store, options.model());
     SweepTaskRunner runner =
-        new SweepTaskRunner(options.model(), options.specId(), stagesRun, stagesIndependent, costRun, costIndependent);
+        new SweepTaskRunner(
+            options.model(),
+            options.specId(),
+            jsc.broadcast(activations),
+            stagesRun,
+            stagesIndependent,
+            costRun,
+            costIndependent);
     for (int wave = 0; wave < waves; wave++) {
       List<Task> batch = tasks.subList(wave * perWave, Math.min(tasks.size(), (wave + 1) * perWave));
       long batchPairs = batch.stream().mapToLong(t -> t.configJson().size()).sum();
@@ -147,12 +155,12 @@ public final class SweepJob {
 
   /** Orders configurations by their per-stage signatures, so neighbours share prefixes. */
   private static List<QuantConfig> orderBySignature(ModelRef model, List<QuantConfig> configurations) {
-    CandidateFactory factory = SweepTaskRunner.factory(model);
+    CandidateFactory factory = SweepTaskRunner.factory(model, List.of());
     Map<String, QuantConfig> unique = new LinkedHashMap<>();
     Map<String, String> keys = new LinkedHashMap<>();
     for (QuantConfig config : configurations) {
       if (unique.putIfAbsent(config.id(), config) == null) {
-        keys.put(config.id(), String.join("|", factory.candidate(config).signatures()));
+        keys.put(config.id(), String.join("|", factory.signaturesOf(config)));
       }
     }
     List<QuantConfig> ordered = new ArrayList<>(unique.values());
@@ -183,7 +191,7 @@ public final class SweepJob {
         }
       }
     }
-    CandidateFactory factory = SweepTaskRunner.factory(options.model());
+    CandidateFactory factory = SweepTaskRunner.factory(options.model(), List.of());
     List<Row> rows = new ArrayList<>();
     for (QuantConfig config : ordered) {
       QuantPlan plan = factory.plan(config);
