@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bitsweep.model.RandomCheckpoints;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,24 @@ class SweepInputTest {
             "model.language_model.layers.0.mlp.down_proj.weight: last dimension 96 is not divisible"
                 + " by group size 64",
             "(setting 4/64 of mlp_down)"));
+  }
+
+  @Test
+  void launcherPrintsOneLineNotStackTrace() throws Exception {
+    Path config = TinyModelCopy.writeFile(tmp, "config.json", "{\"default\": 7}");
+    Path output = tmp.resolve("output.txt");
+
+    Process process = ChildJvm.start(output, "plan", "--config", config.toString());
+
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("plan finished").isTrue();
+    assertThat(process.exitValue()).as("exit status").isEqualTo(1);
+    List<String> lines =
+        Files.readAllLines(output).stream().filter(line -> !line.startsWith("WARNING: Using incubator")).toList();
+    assertThat(lines)
+        .as("output of bitsweep plan")
+        .containsExactly(
+            "bitsweep plan: " + config + ": default.bits: 7 bits is not supported by MLX affine"
+                + " quantization; use one of [2, 3, 4, 5, 6, 8]");
   }
 
   private Cli.Result sweep(Path model, String option, Path file) {
