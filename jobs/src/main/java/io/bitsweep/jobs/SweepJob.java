@@ -74,10 +74,12 @@ public final class SweepJob {
   /** Runs the step. */
   public static Summary run(TableStore store, Options options) {
     ModelRef model = options.model();
+    // The existing tables are checked before any table is written, so a rejected run changes none.
+    TreeMap<Integer, List<SamplePayload>> shards = Shards.loadWithReference(store, model);
+    checkConfigurations(store, options);
+    Set<String> done = finishedPairs(store, options);
     List<QuantConfig> ordered = orderBySignature(model, options.configurations());
     writeConfigurations(store, options, ordered);
-    TreeMap<Integer, List<SamplePayload>> shards = Shards.loadWithReference(store, model);
-    Set<String> done = finishedPairs(store, options);
     List<Task> tasks = new ArrayList<>();
     long pairs = 0;
     long skipped = 0;
@@ -161,11 +163,11 @@ public final class SweepJob {
   }
 
   /**
-   * Writes the configurations table, refusing to mix specs: results of another spec in the same
-   * output folder would rank configurations measured on different terms.
+   * Checks that an existing configurations table comes from this model and spec: results of
+   * another spec in the same output folder would rank configurations measured on different terms.
    */
-  private static void writeConfigurations(TableStore store, Options options, List<QuantConfig> ordered) {
-    if (store.exists(Table.CONFIGURATIONS)) {
+  private static void checkConfigurations(TableStore store, Options options) {
+    if (store.hasData(Table.CONFIGURATIONS)) {
       Dataset<Row> existing = store.read(Table.CONFIGURATIONS);
       Shards.checkModel(store, Table.CONFIGURATIONS, existing, options.model());
       for (Row row : existing.select("spec_id").distinct().collectAsList()) {
@@ -183,6 +185,10 @@ public final class SweepJob {
         }
       }
     }
+  }
+
+  /** Writes the configurations table: ids, labels, JSON and exact MLX sizes. */
+  private static void writeConfigurations(TableStore store, Options options, List<QuantConfig> ordered) {
     CandidateFactory factory = SweepTaskRunner.factory(options.model());
     List<Row> rows = new ArrayList<>();
     for (QuantConfig config : ordered) {
@@ -200,10 +206,14 @@ public final class SweepJob {
     store.replace(Table.CONFIGURATIONS, store.spark().createDataFrame(rows, Table.CONFIGURATIONS.schema()).coalesce(1));
   }
 
-  /** The (configuration id, shard) pairs already in the results table, as {@code id/shard}. */
+  /**
+   * Returns the (configuration id, shard) pairs already in the results table, as {@code id/shard},
+   * after discarding the uncommitted output of a run whose driver died.
+   */
   private static Set<String> finishedPairs(TableStore store, Options options) {
     Set<String> done = new HashSet<>();
-    if (!store.exists(Table.RESULTS)) {
+    store.discardUncommitted(Table.RESULTS);
+    if (!store.hasData(Table.RESULTS)) {
       return done;
     }
     Dataset<Row> results = store.read(Table.RESULTS);

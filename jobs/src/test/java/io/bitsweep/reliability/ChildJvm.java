@@ -27,6 +27,9 @@ final class ChildJvm {
           command.add(line.strip());
         }
       }
+      // Test-only flags that start a short-lived JVM faster, as LocalCluster does for executors.
+      command.add("-XX:TieredStopAtLevel=1");
+      command.add("-XX:+UseSerialGC");
       command.add("-Dbitsweep.home=" + root);
       // The test class path also contains log4j2-test.properties, which would win over the real one.
       command.add(
