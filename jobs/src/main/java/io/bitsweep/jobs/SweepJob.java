@@ -31,6 +31,13 @@ import org.apache.spark.util.LongAccumulator;
  * pairs already in {@code results}.
  */
 public final class SweepJob {
+  /**
+   * Test hook, a Spark session setting that tests set: when it is a row count n >= 0, the first
+   * attempt of every sweep task fails after handing n rows to the writer, so Spark retries it.
+   * Nothing sets it outside tests.
+   */
+  public static final String TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS = "bitsweep.test.failFirstAttemptAfterRows";
+
   private SweepJob() {}
 
   /**
@@ -122,8 +129,10 @@ public final class SweepJob {
         skipped,
         tasks.size(),
         waves);
+    int failAfterRows = Integer.parseInt(store.spark().conf().get(TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, "-1"));
     SweepTaskRunner runner =
-        new SweepTaskRunner(options.model(), options.specId(), stagesRun, stagesIndependent, costRun, costIndependent);
+        new SweepTaskRunner(
+            options.model(), options.specId(), stagesRun, stagesIndependent, costRun, costIndependent, failAfterRows);
     for (int wave = 0; wave < waves; wave++) {
       List<Task> batch = tasks.subList(wave * perWave, Math.min(tasks.size(), (wave + 1) * perWave));
       long batchPairs = batch.stream().mapToLong(t -> t.configJson().size()).sum();

@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -41,6 +42,7 @@ final class SweepTaskRunner implements Serializable {
   private final LongAccumulator stagesIndependent;
   private final DoubleAccumulator costRun;
   private final DoubleAccumulator costIndependent;
+  private final int failAfterRows; // SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, -1 when unset
 
   SweepTaskRunner(
       ModelRef model,
@@ -48,13 +50,15 @@ final class SweepTaskRunner implements Serializable {
       LongAccumulator stagesRun,
       LongAccumulator stagesIndependent,
       DoubleAccumulator costRun,
-      DoubleAccumulator costIndependent) {
+      DoubleAccumulator costIndependent,
+      int failAfterRows) {
     this.model = model;
     this.specId = specId;
     this.stagesRun = stagesRun;
     this.stagesIndependent = stagesIndependent;
     this.costRun = costRun;
     this.costIndependent = costIndependent;
+    this.failAfterRows = failAfterRows;
   }
 
   /** The candidate factory of a model in this JVM, with its shared fake-quantization cache. */
@@ -107,6 +111,33 @@ final class SweepTaskRunner implements Serializable {
         result.work(),
         (System.nanoTime() - start) / 1_000_000,
         factory.cache().stats());
+    if (failAfterRows >= 0 && TaskContext.get().attemptNumber() == 0) {
+      return failingAfter(rows, failAfterRows);
+    }
     return rows.iterator();
+  }
+
+  /** The rows, then a failure after {@code count} of them: the test hook's first attempt. */
+  private static Iterator<Row> failingAfter(List<Row> rows, int count) {
+    Iterator<Row> all = rows.iterator();
+    return new Iterator<>() {
+      private int handed;
+
+      @Override
+      public boolean hasNext() {
+        if (handed >= count) {
+          throw new IllegalStateException(
+              "Test hook " + SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS + ": failing the first"
+                  + " attempt after " + count + " rows");
+        }
+        return all.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        handed++;
+        return all.next();
+      }
+    };
   }
 }

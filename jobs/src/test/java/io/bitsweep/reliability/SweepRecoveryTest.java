@@ -25,7 +25,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.spark.ExceptionFailure;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -91,6 +95,35 @@ class SweepRecoveryTest {
     if (spark != null) {
       spark.stop();
     }
+  }
+
+  @Test
+  void retriedTasksAddNoRows() throws Exception {
+    TableStore store = folderWithInputs("retried");
+    AtomicInteger failedAttempts = new AtomicInteger();
+    SparkListener listener =
+        new SparkListener() {
+          @Override
+          public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+            if (taskEnd.reason() instanceof ExceptionFailure) {
+              failedAttempts.incrementAndGet();
+            }
+          }
+        };
+    spark.sparkContext().addSparkListener(listener);
+    spark.conf().set(SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, "1");
+    try {
+      SweepJob.run(store, options(1, 0));
+    } finally {
+      spark.conf().unset(SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      spark.sparkContext().removeSparkListener(listener);
+    }
+    RankJob.run(store, model);
+
+    assertThat(failedAttempts.get()).as("first attempts failed by the test hook").isEqualTo(PAIRS);
+    assertSameRows(store, Table.RESULTS, expectedResults);
+    assertSameRows(store, Table.LEADERBOARD, expectedLeaderboard);
   }
 
   @Test
