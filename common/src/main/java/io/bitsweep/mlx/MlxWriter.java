@@ -9,6 +9,7 @@ import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.quant.QuantPlan.HeadTying;
 import io.bitsweep.safetensors.Checkpoint;
+import io.bitsweep.safetensors.NonFiniteScan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -146,7 +147,8 @@ public final class MlxWriter {
    *     the exception leaves.
    * @throws io.bitsweep.quant.QuantConfigException when the configuration does not fit the
    *     checkpoint, for example a group size that does not divide a tensor's last dimension
-   * @throws io.bitsweep.safetensors.CheckpointException when the checkpoint is invalid
+   * @throws io.bitsweep.safetensors.CheckpointException when the checkpoint is invalid, holds NaN
+   *     or infinite weights, or links a copied file to a place outside the model folder
    */
   public static Summary write(Path modelDir, QuantConfig config, Path outDir, Options options) {
     return write(modelDir, config, outDir, options, ParameterWriter.CHUNK_VALUES);
@@ -163,6 +165,7 @@ public final class MlxWriter {
       rejectQuantizedSource(configJson, model);
       ModelConfig modelConfig = ModelConfig.load(checkpoint);
       modelConfig.validate(checkpoint);
+      NonFiniteScan.requireFinite(checkpoint);
       HeadTying tying = HeadTying.detect(configJson, checkpoint.tensors());
       QuantPlan plan = QuantPlan.resolve(config, checkpoint.tensors(), tying);
       plan.warnings().forEach(warning -> LOG.warn("{}", warning));

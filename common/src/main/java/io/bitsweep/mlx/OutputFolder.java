@@ -1,6 +1,7 @@
 package io.bitsweep.mlx;
 
 import io.bitsweep.mlx.MlxWriter.OverwriteMode;
+import io.bitsweep.safetensors.ModelFolder;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -85,8 +86,9 @@ final class OutputFolder {
   }
 
   /**
-   * Copies the tokenizer, chat template and generation files of {@code source} into {@code target}
-   * and returns their names.
+   * Copies the tokenizer, chat template and generation files of {@code source} into {@code
+   * target} and returns their names. A file that links outside {@code source} is an error, since
+   * copying it could publish any file the user can read.
    */
   static List<String> copyAuxiliaryFiles(Path source, Path target) throws IOException {
     List<String> copied = new ArrayList<>();
@@ -96,6 +98,7 @@ final class OutputFolder {
         boolean wanted =
             COPIED_FILES.contains(name) || COPIED_SUFFIXES.stream().anyMatch(name::endsWith);
         if (wanted && Files.isRegularFile(file)) {
+          ModelFolder.requireInside(source, file);
           Files.copy(file, target.resolve(name));
           copied.add(name);
         }

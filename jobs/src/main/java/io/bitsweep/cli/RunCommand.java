@@ -2,8 +2,10 @@ package io.bitsweep.cli;
 
 import io.bitsweep.awq.ActivationStats;
 import io.bitsweep.jobs.ActivationStatsTable;
+import io.bitsweep.calibration.CalibrationSet;
 import io.bitsweep.jobs.CalibrateJob;
 import io.bitsweep.jobs.LeaderboardTable;
+import io.bitsweep.jobs.ModelCache;
 import io.bitsweep.jobs.ModelRef;
 import io.bitsweep.jobs.Progress;
 import io.bitsweep.jobs.RankJob;
@@ -14,9 +16,7 @@ import io.bitsweep.jobs.TableStore;
 import io.bitsweep.kld.LeaderboardPrinter;
 import io.bitsweep.kld.LeaderboardRow;
 import io.bitsweep.kld.ReferenceEncoding;
-import io.bitsweep.model.ModelConfig;
 import io.bitsweep.quant.QuantConfig;
-import io.bitsweep.safetensors.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,20 +69,34 @@ final class RunCommand extends SparkCommand {
     return "run";
   }
 
+  private Path modelDir;
+  private Path mlxOut;
+  private ModelRef ref;
+  private SpecMixin.Resolved configurations;
+  private CalibrateJob.Options calibrationOptions;
+  private CalibrationSet calibrationSet;
+
+  /** Checks the MLX output, the model (weights included), the spec and the calibration files. */
   @Override
-  void run(TableStore store) throws Exception {
-    Path modelDir = model.resolve();
-    Path mlxOut = out.contains("://") ? null : Path.of(out, "mlx");
+  void prepare() throws Exception {
+    modelDir = model.resolve();
+    mlxOut = out.contains("://") ? null : Path.of(out, "mlx");
     if (mlxOut != null && Files.exists(mlxOut) && !overwrite) {
       throw new IllegalArgumentException(
           "Cannot write the MLX model to " + mlxOut + ": it already exists; pass --overwrite to replace it");
     }
-    ModelRef ref = ModelRef.resolve(modelDir.toString());
-    int layers = ModelConfig.fromJson(Checkpoint.readConfigJson(modelDir), modelDir.toString()).numHiddenLayers();
-    SpecMixin.Resolved configurations = spec.resolve(layers);
+    ref = ModelRef.resolve(modelDir.toString());
+    ModelCache.getVerified(ref);
+    configurations = spec.resolve(modelDir);
+    calibrationOptions = calibration.options(ref);
+    calibrationSet = CalibrateJob.load(calibrationOptions);
+  }
+
+  @Override
+  void run(TableStore store) throws Exception {
     Progress.LOG.info("run: model {} ({}), {} configurations, output {}", ref.name(), ref.modelId(), configurations.configurations().size(), out);
 
-    CalibrateJob.run(store, calibration.options(ref));
+    CalibrateJob.write(store, calibrationOptions, calibrationSet);
     long positions = ReferenceJob.run(store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.topK(topK)));
     Progress.LOG.info("reference: {} scored positions stored", positions);
     SweepJob.Summary sweep =

@@ -45,8 +45,13 @@ public final class ReferenceJob {
   record ShardOutput(int shard, List<Row> rows, List<ActivationStatsTable.Entry> stats)
       implements Serializable {}
 
-  /** Runs the step; returns the number of reference rows written. */
+  /**
+   * Runs the step; returns the number of reference rows written. The driver opens the model first
+   * and checks that its weights are finite, so later steps, which need this table, only run
+   * checked models.
+   */
   public static long run(TableStore store, Options options) {
+    ModelCache.getVerified(options.model());
     TreeMap<Integer, List<SamplePayload>> shards = Shards.load(store, options.model());
     List<ShardTask> tasks = new ArrayList<>();
     for (Map.Entry<Integer, List<SamplePayload>> shard : shards.entrySet()) {

@@ -31,6 +31,13 @@ import org.apache.spark.util.LongAccumulator;
  * pairs already in {@code results}.
  */
 public final class SweepJob {
+  /**
+   * Test hook, a Spark session setting that tests set: when it is a row count n >= 0, the first
+   * attempt of every sweep task fails after handing n rows to the writer, so Spark retries it.
+   * Nothing sets it outside tests.
+   */
+  public static final String TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS = "bitsweep.test.failFirstAttemptAfterRows";
+
   private SweepJob() {}
 
   /**
@@ -74,10 +81,12 @@ public final class SweepJob {
   /** Runs the step. */
   public static Summary run(TableStore store, Options options) {
     ModelRef model = options.model();
+    // The existing tables are checked before any table is written, so a rejected run changes none.
+    TreeMap<Integer, List<SamplePayload>> shards = Shards.loadWithReference(store, model);
+    checkConfigurations(store, options);
+    Set<String> done = finishedPairs(store, options);
     List<QuantConfig> ordered = orderBySignature(model, options.configurations());
     writeConfigurations(store, options, ordered);
-    TreeMap<Integer, List<SamplePayload>> shards = Shards.loadWithReference(store, model);
-    Set<String> done = finishedPairs(store, options);
     List<Task> tasks = new ArrayList<>();
     long pairs = 0;
     long skipped = 0;
@@ -121,6 +130,7 @@ public final class SweepJob {
         tasks.size(),
         waves);
     List<ActivationStatsTable.Entry> activations = ActivationStatsTable.read(store, options.model());
+    int failAfterRows = Integer.parseInt(store.spark().conf().get(TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, "-1"));
     SweepTaskRunner runner =
         new SweepTaskRunner(
             options.model(),
@@ -129,7 +139,8 @@ public final class SweepJob {
             stagesRun,
             stagesIndependent,
             costRun,
-            costIndependent);
+            costIndependent,
+            failAfterRows);
     for (int wave = 0; wave < waves; wave++) {
       List<Task> batch = tasks.subList(wave * perWave, Math.min(tasks.size(), (wave + 1) * perWave));
       long batchPairs = batch.stream().mapToLong(t -> t.configJson().size()).sum();
@@ -169,11 +180,11 @@ public final class SweepJob {
   }
 
   /**
-   * Writes the configurations table, refusing to mix specs: results of another spec in the same
-   * output folder would rank configurations measured on different terms.
+   * Checks that an existing configurations table comes from this model and spec: results of
+   * another spec in the same output folder would rank configurations measured on different terms.
    */
-  private static void writeConfigurations(TableStore store, Options options, List<QuantConfig> ordered) {
-    if (store.exists(Table.CONFIGURATIONS)) {
+  private static void checkConfigurations(TableStore store, Options options) {
+    if (store.hasData(Table.CONFIGURATIONS)) {
       Dataset<Row> existing = store.read(Table.CONFIGURATIONS);
       Shards.checkModel(store, Table.CONFIGURATIONS, existing, options.model());
       for (Row row : existing.select("spec_id").distinct().collectAsList()) {
@@ -191,6 +202,10 @@ public final class SweepJob {
         }
       }
     }
+  }
+
+  /** Writes the configurations table: ids, labels, JSON and exact MLX sizes. */
+  private static void writeConfigurations(TableStore store, Options options, List<QuantConfig> ordered) {
     CandidateFactory factory = SweepTaskRunner.factory(options.model(), List.of());
     List<Row> rows = new ArrayList<>();
     for (QuantConfig config : ordered) {
@@ -208,10 +223,14 @@ public final class SweepJob {
     store.replace(Table.CONFIGURATIONS, store.spark().createDataFrame(rows, Table.CONFIGURATIONS.schema()).coalesce(1));
   }
 
-  /** The (configuration id, shard) pairs already in the results table, as {@code id/shard}. */
+  /**
+   * Returns the (configuration id, shard) pairs already in the results table, as {@code id/shard},
+   * after discarding the uncommitted output of a run whose driver died.
+   */
   private static Set<String> finishedPairs(TableStore store, Options options) {
     Set<String> done = new HashSet<>();
-    if (!store.exists(Table.RESULTS)) {
+    store.discardUncommitted(Table.RESULTS);
+    if (!store.hasData(Table.RESULTS)) {
       return done;
     }
     Dataset<Row> results = store.read(Table.RESULTS);

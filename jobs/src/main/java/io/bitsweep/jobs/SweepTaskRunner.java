@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -44,6 +45,7 @@ final class SweepTaskRunner implements Serializable {
   private final LongAccumulator stagesIndependent;
   private final DoubleAccumulator costRun;
   private final DoubleAccumulator costIndependent;
+  private final int failAfterRows; // SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, -1 when unset
 
   SweepTaskRunner(
       ModelRef model,
@@ -52,7 +54,8 @@ final class SweepTaskRunner implements Serializable {
       LongAccumulator stagesRun,
       LongAccumulator stagesIndependent,
       DoubleAccumulator costRun,
-      DoubleAccumulator costIndependent) {
+      DoubleAccumulator costIndependent,
+      int failAfterRows) {
     this.model = model;
     this.specId = specId;
     this.stats = stats;
@@ -60,6 +63,7 @@ final class SweepTaskRunner implements Serializable {
     this.stagesIndependent = stagesIndependent;
     this.costRun = costRun;
     this.costIndependent = costIndependent;
+    this.failAfterRows = failAfterRows;
   }
 
   /**
@@ -122,6 +126,33 @@ final class SweepTaskRunner implements Serializable {
         result.work(),
         (System.nanoTime() - start) / 1_000_000,
         factory.cache().stats());
+    if (failAfterRows >= 0 && TaskContext.get().attemptNumber() == 0) {
+      return failingAfter(rows, failAfterRows);
+    }
     return rows.iterator();
+  }
+
+  /** The rows, then a failure after {@code count} of them: the test hook's first attempt. */
+  private static Iterator<Row> failingAfter(List<Row> rows, int count) {
+    Iterator<Row> all = rows.iterator();
+    return new Iterator<>() {
+      private int handed;
+
+      @Override
+      public boolean hasNext() {
+        if (handed >= count) {
+          throw new IllegalStateException(
+              "Test hook " + SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS + ": failing the first"
+                  + " attempt after " + count + " rows");
+        }
+        return all.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        handed++;
+        return all.next();
+      }
+    };
   }
 }
