@@ -44,6 +44,14 @@ final class RunCommand extends SparkCommand {
   int topK;
 
   @Option(
+      names = "--tail-samples",
+      defaultValue = "" + ReferenceEncoding.DEFAULT_TAIL_SAMPLES,
+      description =
+          "Reference tokens sampled per position outside the top-k; 0 stores the plain top-k form,"
+              + " a lower bound of the KLD (default: ${DEFAULT-VALUE}).")
+  int tailSamples;
+
+  @Option(
       names = "--configs-per-task",
       defaultValue = "16",
       description = "Configurations one sweep task evaluates as a prefix tree (default: ${DEFAULT-VALUE}).")
@@ -97,7 +105,9 @@ final class RunCommand extends SparkCommand {
     Progress.LOG.info("run: model {} ({}), {} configurations, output {}", ref.name(), ref.modelId(), configurations.configurations().size(), out);
 
     CalibrateJob.write(store, calibrationOptions, calibrationSet);
-    long positions = ReferenceJob.run(store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.topK(topK)));
+    long positions =
+        ReferenceJob.run(
+            store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.compact(topK, tailSamples)));
     Progress.LOG.info("reference: {} scored positions stored", positions);
     SweepJob.Summary sweep =
         SweepJob.run(

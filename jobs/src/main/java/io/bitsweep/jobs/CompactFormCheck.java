@@ -11,13 +11,16 @@ import io.bitsweep.model.WeightSource;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantSetting;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * Measures, instead of assuming, how much the compact top-k reference form underestimates mean
- * KLD: on the first shard's scored positions (at most {@link #MAX_POSITIONS}), it compares uniform
- * 4-bit logits with the full bf16 distributions and with their top-k forms.
+ * Measures, instead of assuming, how far the compact reference forms move the mean KLD: on the
+ * first shard's scored positions (at most {@link #MAX_POSITIONS}), it compares uniform 4-bit logits
+ * with the full bf16 distributions, with their plain top-k forms (lower bounds) and with the
+ * sampled-tail form.
  */
 final class CompactFormCheck {
   /** Positions measured at most. */
@@ -28,7 +31,7 @@ final class CompactFormCheck {
 
   private CompactFormCheck() {}
 
-  /** Runs the measurement for top-k sizes around the configured one; returns the report text. */
+  /** Runs the measurement for the forms of {@link #formsToMeasure}; returns the report text. */
   static String measure(ModelRef model, List<SamplePayload> shard, ReferenceEncoding encoding) {
     LanguageModel engine = ModelCache.get(model);
     List<ShardSample> samples = new ArrayList<>();
@@ -42,28 +45,55 @@ final class CompactFormCheck {
         SweepTaskRunner.factory(model, List.of()).candidate(QuantConfig.uniform(QuantSetting.affine(4, 64))).weights();
     float[] reference = logitsAt(engine.forwardPass(), samples, rows, engine.weights());
     float[] quantized = logitsAt(engine.forwardPass(), samples, rows, fourBit);
-    int k = encoding.form() == ReferenceEncoding.Form.FULL ? ReferenceEncoding.DEFAULT_TOP_K : encoding.topK();
     List<CompactKldError.Row> errors =
-        CompactKldError.measure(reference, quantized, vocab, 8, 16, k, 128, Math.min(512, vocab));
+        CompactKldError.measure(reference, quantized, vocab, formsToMeasure(encoding, vocab));
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
             Locale.ROOT,
-            "compact reference form vs full distributions, uniform 4/64 against bf16, %d positions of shard 0%n",
+            "compact reference forms vs full distributions, uniform 4/64 against bf16, %d positions of shard 0%n"
+                + "rel. error = (mean KLD compact - mean KLD full) / mean KLD full; top-k forms are lower bounds%n",
             rows.length));
-    out.append(String.format(Locale.ROOT, "%6s %14s %14s %14s %12s%n", "top-k", "bytes/token", "mean KLD top-k", "mean KLD full", "rel. error"));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%-30s %12s %16s %14s %11s %13s%n",
+            "form",
+            "bytes/token",
+            "mean KLD compact",
+            "mean KLD full",
+            "rel. error",
+            "rms/position"));
     for (CompactKldError.Row row : errors) {
       out.append(
           String.format(
               Locale.ROOT,
-              "%6d %14d %14.6f %14.6f %11.2f%%%n",
-              row.topK(),
+              "%-30s %12d %16.6f %14.6f %10.2f%% %12.1f%%%n",
+              row.encoding().describe(),
               row.bytesPerPosition(),
               row.meanCompactKld(),
               row.meanFullKld(),
-              100 * row.relativeError()));
+              -100 * row.relativeError(),
+              row.meanFullKld() == 0 ? 0 : 100 * row.rmsPositionError() / row.meanFullKld()));
     }
     return out.toString();
+  }
+
+  /** Plain top-k sizes around the configured one, the configured form and the default form. */
+  private static List<ReferenceEncoding> formsToMeasure(ReferenceEncoding encoding, int vocab) {
+    int k = encoding.form() == ReferenceEncoding.Form.FULL ? ReferenceEncoding.DEFAULT_TOP_K : encoding.topK();
+    Set<ReferenceEncoding> forms = new LinkedHashSet<>();
+    for (int size : new int[] {8, 32, k, 128, 512}) {
+      forms.add(ReferenceEncoding.topK(Math.min(size, vocab)));
+    }
+    if (encoding.form() == ReferenceEncoding.Form.SAMPLED_TAIL) {
+      forms.add(encoding);
+    }
+    ReferenceEncoding standard = ReferenceEncoding.defaultEncoding();
+    if (standard.topK() < vocab) {
+      forms.add(standard);
+    }
+    return new ArrayList<>(forms);
   }
 
   private static int[] scoredRows(List<ShardSample> samples, int limit) {

@@ -6,6 +6,7 @@ import io.bitsweep.eval.ShardSample;
 import io.bitsweep.kld.FullDistribution;
 import io.bitsweep.kld.ReferenceEncoding;
 import io.bitsweep.kld.ReferencePosition;
+import io.bitsweep.kld.SampledTailDistribution;
 import io.bitsweep.kld.TopKDistribution;
 import io.bitsweep.model.LanguageModel;
 import java.io.Serializable;
@@ -23,8 +24,8 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * The {@code reference} step: runs the unquantized model over every shard of the calibration
  * table, one Spark task per shard, and writes the {@code reference} table with each scored
- * position's next-token distribution in compact (top-k) or full form, and the {@code
- * activation_stats} table that AWQ reads.
+ * position's next-token distribution in compact (top-k, optionally with a sampled tail) or full
+ * form, and the {@code activation_stats} table that AWQ reads.
  */
 public final class ReferenceJob {
   private ReferenceJob() {}
@@ -69,11 +70,12 @@ public final class ReferenceJob {
     Progress.LOG.info("{}", description);
     ModelRef model = options.model();
     // The engine's records are not Serializable; the task carries the encoding as plain values.
-    boolean full = options.encoding().form() == ReferenceEncoding.Form.FULL;
+    ReferenceEncoding.Form form = options.encoding().form();
     int topK = options.encoding().topK();
+    int tailSamples = options.encoding().tailSamples();
     JavaRDD<ShardOutput> outputs =
         jsc.parallelize(tasks, tasks.size())
-            .map(task -> runShard(model, full ? ReferenceEncoding.full() : ReferenceEncoding.topK(topK), task))
+            .map(task -> runShard(model, new ReferenceEncoding(form, topK, tailSamples), task))
             .persist(StorageLevel.MEMORY_AND_DISK());
     JavaRDD<Row> rows = outputs.flatMap(output -> output.rows().iterator());
     store.replace(Table.REFERENCE, store.spark().createDataFrame(rows, Table.REFERENCE.schema()));
@@ -93,7 +95,7 @@ public final class ReferenceJob {
   }
 
   static String describe(ReferenceEncoding encoding) {
-    return encoding.form() == ReferenceEncoding.Form.FULL ? "full log-probs" : "top-" + encoding.topK();
+    return encoding.describe();
   }
 
   private static ShardOutput runShard(ModelRef model, ReferenceEncoding encoding, ShardTask task) {
@@ -118,17 +120,22 @@ public final class ReferenceJob {
   }
 
   private static Row toRow(String sampleId, int shard, int position, ReferencePosition reference, String modelId) {
-    int[] topIds = new int[0];
-    float[] topLogProbs = new float[0];
-    float tail = 0f;
+    TopKDistribution top = null;
+    int[] tailIds = new int[0];
+    float[] tailLogProbs = new float[0];
     float[] full = null;
     if (reference.distribution() instanceof TopKDistribution topK) {
-      topIds = topK.tokenIds();
-      topLogProbs = topK.logProbs();
-      tail = topK.logRestMass();
+      top = topK;
+    } else if (reference.distribution() instanceof SampledTailDistribution sampled) {
+      top = sampled.top();
+      tailIds = sampled.tailIds();
+      tailLogProbs = sampled.tailLogProbs();
     } else if (reference.distribution() instanceof FullDistribution all) {
       full = all.logProbs();
     }
+    int[] topIds = top == null ? new int[0] : top.tokenIds();
+    float[] topLogProbs = top == null ? new float[0] : top.logProbs();
+    float tail = top == null ? 0f : top.logRestMass();
     return RowFactory.create(
         sampleId,
         shard,
@@ -138,6 +145,8 @@ public final class ReferenceJob {
         topIds,
         topLogProbs,
         tail,
+        tailIds,
+        tailLogProbs,
         full,
         modelId);
   }

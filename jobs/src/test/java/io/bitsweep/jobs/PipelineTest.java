@@ -55,10 +55,12 @@ class PipelineTest {
   void referenceSweepRankOnTwoShards() {
     TableStore store = new TableStore(spark, tmp.resolve("run").toString());
     writeCalibration(store);
-    long referenceRows = ReferenceJob.run(store, new ReferenceJob.Options(model, store.root(), ReferenceEncoding.topK(16)));
+    long referenceRows = ReferenceJob.run(store, new ReferenceJob.Options(model, store.root(), ReferenceEncoding.sampledTail(16, 16)));
     assertThat(referenceRows).isEqualTo(scoredPositions());
     assertThat(store.read(Table.ACTIVATION_STATS).count()).as("activation_stats rows").isPositive();
     assertThat(store.exists(store.location("reference_error.txt"))).isTrue();
+    Row stored = store.read(Table.REFERENCE).first();
+    assertThat(stored.getList(stored.fieldIndex("tail_ids"))).as("tail samples per row").hasSize(16);
 
     SweepJob.Summary first = SweepJob.run(store, new SweepJob.Options(model, "test@1", CONFIGS, 2, 0));
     assertThat(first.pairs()).isEqualTo(5 * 2);
