@@ -39,8 +39,29 @@ public final class ReferenceJob {
    */
   public record Options(ModelRef model, String out, ReferenceEncoding encoding) {}
 
-  /** One shard of work for an executor. */
-  record ShardTask(int shard, List<SamplePayload> samples) implements Serializable {}
+  /**
+   * One shard of work for an executor. A class, not a record, because it is an RDD element, which
+   * spark.serializer (Kryo 4 in conf/spark-defaults.conf) writes, and Kryo 4 cannot serialize
+   * records.
+   */
+  static final class ShardTask implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int shard;
+    private final ArrayList<SamplePayload> samples;
+
+    ShardTask(int shard, List<SamplePayload> samples) {
+      this.shard = shard;
+      this.samples = new ArrayList<>(samples);
+    }
+
+    int shard() {
+      return shard;
+    }
+
+    List<SamplePayload> samples() {
+      return samples;
+    }
+  }
 
   /** What one shard produced: reference rows and the activation statistics of its inputs. */
   record ShardOutput(int shard, List<Row> rows, List<ActivationStatsTable.Entry> stats)

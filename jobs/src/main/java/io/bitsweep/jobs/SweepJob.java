@@ -75,8 +75,35 @@ public final class SweepJob {
   public record Summary(
       long pairs, long skipped, long computed, long stagesRun, long stagesIndependent, double costFraction) {}
 
-  /** One unit of work: some configurations (as canonical JSON) on one shard. */
-  record Task(int shard, List<SamplePayload> samples, List<String> configJson) implements java.io.Serializable {}
+  /**
+   * One unit of work: some configurations (as canonical JSON) on one shard. A class, not a record,
+   * because it is an RDD element, which spark.serializer (Kryo 4 in conf/spark-defaults.conf)
+   * writes, and Kryo 4 cannot serialize records.
+   */
+  static final class Task implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int shard;
+    private final ArrayList<SamplePayload> samples;
+    private final ArrayList<String> configJson;
+
+    Task(int shard, List<SamplePayload> samples, List<String> configJson) {
+      this.shard = shard;
+      this.samples = new ArrayList<>(samples);
+      this.configJson = new ArrayList<>(configJson);
+    }
+
+    int shard() {
+      return shard;
+    }
+
+    List<SamplePayload> samples() {
+      return samples;
+    }
+
+    List<String> configJson() {
+      return configJson;
+    }
+  }
 
   /** Runs the step. */
   public static Summary run(TableStore store, Options options) {

@@ -160,7 +160,12 @@ public final class TableStore {
   public void replace(Table table, Dataset<Row> rows) {
     String target = location(table);
     String staging = location("_staging-" + table.tableName() + "-" + UUID.randomUUID());
-    rows.write().mode(SaveMode.ErrorIfExists).parquet(staging);
+    try {
+      write(table, target, rows, SaveMode.ErrorIfExists, staging);
+    } catch (RuntimeException e) {
+      deleteQuietly(staging);
+      throw e;
+    }
     try {
       Path targetPath = new Path(target);
       Path stagingPath = new Path(staging);
@@ -183,7 +188,32 @@ public final class TableStore {
    * none either, once {@link #discardUncommitted} has removed what it left.
    */
   public void append(Table table, Dataset<Row> rows) {
-    rows.write().mode(SaveMode.Append).parquet(location(table));
+    write(table, location(table), rows, SaveMode.Append, location(table));
+  }
+
+  /**
+   * Writes rows as Parquet to {@code path}. A file system error (a missing bucket, a rejected
+   * secret) becomes a message that names the table and what to check; other failures, such as a
+   * failed task, pass unchanged.
+   */
+  private static void write(Table table, String target, Dataset<Row> rows, SaveMode mode, String path) {
+    try {
+      rows.write().mode(mode).parquet(path);
+    } catch (Exception e) {
+      // Spark declares no checked exceptions, but Hadoop's IOExceptions reach here unwrapped.
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(
+            String.format(
+                Locale.ROOT,
+                "Cannot write table %s to %s: %s; check --out and, for s3a://, the bucket name,"
+                    + " the endpoint and the credentials",
+                table.tableName(),
+                target,
+                io.getMessage()),
+            io);
+      }
+      throw e;
+    }
   }
 
   /** Deletes a path and everything under it, if it exists. */
