@@ -32,7 +32,10 @@ class ConfigurationSourcesTest {
           // Log file location, set by the CLI itself from --out.
           "Main.java: System.getProperty(\"bitsweep.log.file\")",
           // The notebook kernel compiles cells against the JVM's own class path.
-          "JShellKernel.java: System.getProperty(\"java.class.path\")");
+          "JShellKernel.java: System.getProperty(\"java.class.path\")",
+          // Notebooks take the output folder to read from BITSWEEP_OUT, or the repository's runs/.
+          "OutputFolder.java: System.getenv()",
+          "OutputFolder.java: System.getProperty(\"bitsweep.home\")");
 
   private static final Pattern READ =
       Pattern.compile("System\\.(getenv|getProperty)\\([^)]*\\)|(Boolean|Integer|Long)\\.get\\w+\\([^)]*\\)");
