@@ -10,7 +10,8 @@ import org.apache.spark.sql.SparkSession;
  * The output folder of a bitsweep run that a notebook reads: the environment variable {@value
  * #VARIABLE} when set, else {@code out} in the repository (the folder named by the {@code
  * bitsweep.home} system property, which the kernel spec sets), else {@code out} in the working
- * directory.
+ * directory. A relative path is resolved against the kernel's working directory, which Jupyter sets
+ * to the notebook's folder.
  */
 public final class OutputFolder {
   /** The environment variable that names the output folder: a local path or a Hadoop URI. */
@@ -21,7 +22,7 @@ public final class OutputFolder {
   private OutputFolder() {}
 
   /**
-   * Returns the output folder's location.
+   * Returns the output folder's location: a Hadoop URI as given, or an absolute local path.
    *
    * @throws IllegalStateException when a local folder does not exist, naming the folder and how to
    *     choose another
@@ -55,6 +56,7 @@ public final class OutputFolder {
       // missing table when a cell reads it.
       return location;
     }
+    location = Path.of(location).toAbsolutePath().normalize().toString();
     if (!Files.isDirectory(Path.of(location))) {
       String source =
           fromVariable ? VARIABLE + " names it" : VARIABLE + " is not set, so the default was used";

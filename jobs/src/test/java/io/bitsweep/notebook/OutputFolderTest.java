@@ -34,6 +34,15 @@ class OutputFolderTest {
   }
 
   @Test
+  void relativeVariableBecomesAbsolute() {
+    Path workingDirectory = Path.of("").toAbsolutePath();
+
+    String location = OutputFolder.resolve(Map.of("BITSWEEP_OUT", "target/../target"), null);
+
+    assertThat(location).isEqualTo(workingDirectory.resolve("target").toString());
+  }
+
+  @Test
   void missingVariableFolderRaises() {
     Path missing = tmp.resolve("no-such-run");
 
