@@ -17,9 +17,31 @@ import org.apache.spark.sql.RowFactory;
 public final class ActivationStatsTable {
   private ActivationStatsTable() {}
 
-  /** One tensor's statistics in a form tasks can carry (the engine's records are not Serializable). */
-  public record Entry(String tensor, float[] meanAbs, float[] meanSquare, long tokenCount, float[] sampleRows)
-      implements Serializable {
+  /**
+   * One tensor's statistics in a form tasks and broadcasts can carry: a plain class, because the
+   * engine's records are not Serializable and Kryo (used on clusters) cannot serialize records.
+   */
+  public static final class Entry implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String tensor;
+    private final float[] meanAbs;
+    private final float[] meanSquare;
+    private final long tokenCount;
+    private final float[] sampleRows;
+
+    public Entry(String tensor, float[] meanAbs, float[] meanSquare, long tokenCount, float[] sampleRows) {
+      this.tensor = tensor;
+      this.meanAbs = meanAbs;
+      this.meanSquare = meanSquare;
+      this.tokenCount = tokenCount;
+      this.sampleRows = sampleRows;
+    }
+
+    public String tensor() {
+      return tensor;
+    }
+
     ActivationStats.TensorStats toStats() {
       return new ActivationStats.TensorStats(tensor, meanAbs, meanSquare, tokenCount, sampleRows);
     }

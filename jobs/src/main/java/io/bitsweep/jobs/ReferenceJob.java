@@ -64,8 +64,32 @@ public final class ReferenceJob {
   }
 
   /** What one shard produced: reference rows and the activation statistics of its inputs. */
-  record ShardOutput(int shard, List<Row> rows, List<ActivationStatsTable.Entry> stats)
-      implements Serializable {}
+  static final class ShardOutput implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    // A plain class, not a record: Kryo (used on clusters) cannot serialize records.
+    private final int shard;
+    private final List<Row> rows;
+    private final List<ActivationStatsTable.Entry> stats;
+
+    ShardOutput(int shard, List<Row> rows, List<ActivationStatsTable.Entry> stats) {
+      this.shard = shard;
+      this.rows = new ArrayList<>(rows);
+      this.stats = new ArrayList<>(stats);
+    }
+
+    int shard() {
+      return shard;
+    }
+
+    List<Row> rows() {
+      return rows;
+    }
+
+    List<ActivationStatsTable.Entry> stats() {
+      return stats;
+    }
+  }
 
   /**
    * Runs the step; returns the number of reference rows written. The driver opens the model first

@@ -172,7 +172,8 @@ class TableMixingTest {
   private static void writeReference(TableStore store, ModelRef model) {
     Row row =
         RowFactory.create(
-            "s0", 0, 0, 211, -1.5f, new int[] {211}, new float[] {-1.5f}, -0.3f, null, model.modelId());
+            "s0", 0, 0, 211, -1.5f, new int[] {211}, new float[] {-1.5f}, -0.3f, new int[0],
+            new float[0], null, model.modelId());
     store.replace(Table.REFERENCE, spark.createDataFrame(List.of(row), Table.REFERENCE.schema()));
   }
 
