@@ -104,6 +104,65 @@ public final class LogitsRow {
    * @param tokenIds distinct token ids in [0, vocab)
    */
   public double logMassExcluding(int[] tokenIds) {
+    return Math.log(shiftedSumExcluding(tokenIds)) - logSumExpShifted;
+  }
+
+  /**
+   * Draws {@code count} tokens from the distribution restricted to the tokens not in {@code
+   * excludedIds} (the rest), by systematic sampling. The rest's cumulative distribution, in token
+   * id order, is cut at the points {@code (firstPoint + j) / count} for j = 0 .. count - 1, and
+   * each point picks the token whose interval contains it. Every rest token is then picked {@code
+   * count * p / p_rest} times in expectation over a uniform first point, and a token whose share of
+   * the rest is at least {@code 1 / count} is always picked. Ids come back in ascending order and repeat
+   * when several points fall on one token. O(vocab).
+   *
+   * @param excludedIds distinct token ids in [0, vocab), leaving at least one token of positive
+   *     probability
+   * @param count the number of tokens to draw, at least 1
+   * @param firstPoint the position of the first point, in [0, 1)
+   */
+  int[] systematicSample(int[] excludedIds, int count, double firstPoint) {
+    double rest = shiftedSumExcluding(excludedIds);
+    if (!(rest > 0) || count < 1 || !(firstPoint >= 0 && firstPoint < 1)) {
+      throw new IllegalArgumentException(
+          "Cannot sample the rest of a logits row: rest mass "
+              + rest
+              + ", count "
+              + count
+              + " and first point "
+              + firstPoint
+              + ", expected a positive mass, count >= 1 and a first point in [0, 1)");
+    }
+    boolean[] excluded = new boolean[vocab];
+    for (int token : excludedIds) {
+      excluded[token] = true;
+    }
+
+    int[] picked = new int[count];
+    int next = 0;
+    int lastPositive = -1;
+    double cumulative = 0;
+    for (int i = 0; i < vocab && next < count; i++) {
+      double weight = excluded[i] ? 0 : Math.exp(logits[offset + i] - max);
+      if (weight > 0) {
+        lastPositive = i;
+        cumulative += weight;
+        while (next < count && (firstPoint + next) / count * rest < cumulative) {
+          picked[next++] = i;
+        }
+      }
+    }
+
+    // Rounding can leave the running sum a few ulps short of the rest mass. The points beyond it
+    // then belong to the last token of positive weight.
+    while (next < count) {
+      picked[next++] = lastPositive;
+    }
+    return picked;
+  }
+
+  /** Returns the sum of exp(logit - max) over the tokens not listed, guarding cancellation. */
+  private double shiftedSumExcluding(int[] tokenIds) {
     double listed = 0;
     for (int token : tokenIds) {
       Logits.checkToken(token, vocab);
@@ -113,7 +172,7 @@ public final class LogitsRow {
     if (rest <= sumExp * CANCELLATION_LIMIT) {
       rest = sumExcluding(tokenIds);
     }
-    return Math.log(rest) - logSumExpShifted;
+    return rest;
   }
 
   private double sumExcluding(int[] tokenIds) {

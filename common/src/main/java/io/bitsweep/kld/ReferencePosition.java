@@ -35,12 +35,29 @@ public record ReferencePosition(
   public static ReferencePosition of(
       float[] logits, int offset, int vocab, int targetToken, ReferenceEncoding encoding) {
     LogitsRow row = LogitsRow.of(logits, offset, vocab);
-    ReferenceDistribution distribution =
-        switch (encoding.form()) {
-          case TOP_K -> TopKDistribution.of(row, encoding.topK());
-          case FULL -> FullDistribution.of(row);
-        };
+    ReferenceDistribution distribution = encode(row, encoding);
     return new ReferencePosition(distribution, targetToken, row.storedLogProb(targetToken));
+  }
+
+  /** Returns the distribution softmax(row) in the given form. */
+  static ReferenceDistribution encode(LogitsRow row, ReferenceEncoding encoding) {
+    return switch (encoding.form()) {
+      case TOP_K -> TopKDistribution.of(row, encoding.topK());
+      case SAMPLED_TAIL -> sampledTail(row, encoding);
+      case FULL -> FullDistribution.of(row);
+    };
+  }
+
+  /**
+   * Returns the sampled-tail form, or the top-k form where the rest has no mass (k = vocab, or a
+   * rest whose probabilities underflow): there the top-k form is already exact.
+   */
+  private static ReferenceDistribution sampledTail(LogitsRow row, ReferenceEncoding encoding) {
+    TopKDistribution top = TopKDistribution.of(row, encoding.topK());
+    if (top.logRestMass() == Float.NEGATIVE_INFINITY) {
+      return top;
+    }
+    return SampledTailDistribution.of(row, top, encoding.tailSamples());
   }
 
   /** Compares a quantized model's logits row at this position with the reference. */

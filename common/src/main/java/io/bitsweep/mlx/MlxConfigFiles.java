@@ -30,7 +30,7 @@ final class MlxConfigFiles {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * One module as the {@code quantization} block sees it.
+   * One module as the {@code quantization} block lists it.
    *
    * @param path the MLX module path, such as {@code language_model.model.layers.3.mlp.down_proj}
    * @param setting its setting; {@link QuantSetting#BF16} when kept unquantized
@@ -46,10 +46,10 @@ final class MlxConfigFiles {
    * Builds the {@code quantization} block: the most common setting among quantized modules at the
    * top level ({@code group_size}, {@code bits}, {@code mode}), an entry for each quantized module
    * whose setting differs, and {@code false} for each unquantized module that a loader applying the
-   * top-level setting to every quantizable module would quantize (its last dimension is divisible by
-   * the top-level group size). mlx-lm itself quantizes only modules with {@code .scales} tensors, so
-   * it does not need the {@code false} entries; mlx-lm's AWQ writes them too. Returns null when no
-   * module is quantized.
+   * top-level setting to every quantizable module would quantize (its last dimension is divisible
+   * by the top-level group size). mlx-lm itself quantizes only modules with {@code .scales}
+   * tensors, so it does not need the {@code false} entries; mlx-lm's AWQ writes them too. Returns
+   * null when no module is quantized.
    */
   static ObjectNode quantization(List<ModuleSetting> modules) {
     QuantSetting top = mostCommonSetting(modules);
@@ -73,7 +73,10 @@ final class MlxConfigFiles {
     return block;
   }
 
-  /** Returns the setting held by the most quantized modules; ties go to more bits, then larger groups. */
+  /**
+   * Returns the setting held by the most quantized modules; ties go to more bits, then larger
+   * groups.
+   */
   private static QuantSetting mostCommonSetting(List<ModuleSetting> modules) {
     Map<String, Integer> counts = new HashMap<>();
     Map<String, QuantSetting> byLabel = new TreeMap<>();
@@ -124,7 +127,10 @@ final class MlxConfigFiles {
     return out;
   }
 
-  /** Builds the index: {@code metadata.total_size}, {@code metadata.total_parameters}, {@code weight_map}. */
+  /**
+   * Builds the index: {@code metadata.total_size}, {@code metadata.total_parameters}, {@code
+   * weight_map}.
+   */
   static ObjectNode index(ShardPlan shards, long totalParameters) {
     ObjectNode index = JSON.createObjectNode();
     ObjectNode metadata = index.putObject("metadata");

@@ -1,8 +1,8 @@
 package io.bitsweep.mlx;
 
 /**
- * A failure to write or read an MLX model folder; the message names the folder, file, tensor or
- * config field, what was expected and what was found.
+ * A failure to write or read an MLX model folder. The message names the folder, file, tensor or
+ * config field, and gives the expected and the found value.
  */
 public class MlxException extends RuntimeException {
   public MlxException(String message) {

@@ -21,7 +21,8 @@ final class MlxInspection {
     String row = "%-" + nameWidth + "s  %-5s  %-" + shapeWidth + "s  %4s  %5s  %12s%n";
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "MLX model %s%n%n", model.directory()));
-    out.append(String.format(Locale.ROOT, row, "tensor", "dtype", "shape", "bits", "group", "bytes"));
+    out.append(
+        String.format(Locale.ROOT, row, "tensor", "dtype", "shape", "bits", "group", "bytes"));
     for (TensorInfo info : tensors.values()) {
       String path = MlxModel.moduleOf(info.name());
       QuantSetting setting = path == null ? null : model.setting(path);
@@ -54,18 +55,41 @@ final class MlxInspection {
     model.quantizedModules().values().forEach(s -> bySetting.merge(s.label(), 1, Integer::sum));
     long bytes = model.tensorBytes();
     long parameters = model.parameterCount();
-    out.append(String.format(Locale.ROOT, "%ntotal:        %d tensors, %d bytes, %d parameters,"
-        + " %.4f bits per weight%n", model.tensors().size(), bytes, parameters, model.bitsPerWeight()));
-    out.append(String.format(Locale.ROOT, "quantized:    %d modules, %d bytes, %d parameters, %.4f"
-        + " bits per weight%n", model.quantizedModules().size(), quantizedBytes, quantizedParameters,
-        bitsPerWeight(quantizedBytes, quantizedParameters)));
-    out.append(String.format(Locale.ROOT, "unquantized:  %d bytes, %d parameters%n",
-        bytes - quantizedBytes, parameters - quantizedParameters));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%ntotal:        %d tensors, %d bytes, %d parameters," + " %.4f bits per weight%n",
+            model.tensors().size(),
+            bytes,
+            parameters,
+            model.bitsPerWeight()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "quantized:    %d modules, %d bytes, %d parameters, %.4f" + " bits per weight%n",
+            model.quantizedModules().size(),
+            quantizedBytes,
+            quantizedParameters,
+            bitsPerWeight(quantizedBytes, quantizedParameters)));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "unquantized:  %d bytes, %d parameters%n",
+            bytes - quantizedBytes,
+            parameters - quantizedParameters));
     StringBuilder settings = new StringBuilder();
-    bySetting.forEach((label, count) -> settings.append(settings.length() == 0 ? "" : ", ")
-        .append(label).append(" x ").append(count));
-    out.append(String.format(Locale.ROOT, "settings:     %s%n",
-        settings.length() == 0 ? "none (unquantized model)" : settings));
+    bySetting.forEach(
+        (label, count) ->
+            settings
+                .append(settings.length() == 0 ? "" : ", ")
+                .append(label)
+                .append(" x ")
+                .append(count));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "settings:     %s%n",
+            settings.length() == 0 ? "none (unquantized model)" : settings));
   }
 
   private static double bitsPerWeight(long bytes, long parameters) {

@@ -37,7 +37,8 @@ final class MlxLayout {
   private static final Pattern FUSED_EXPERTS =
       Pattern.compile("^(.*\\.mlp)\\.experts\\.(gate_up_proj|down_proj)(?:\\.weight)?$");
   private static final Pattern PER_EXPERT =
-      Pattern.compile("^(.*\\.mlp)\\.experts\\.(\\d{1,6})\\.(gate_proj|up_proj|down_proj)\\.weight$");
+      Pattern.compile(
+          "^(.*\\.mlp)\\.experts\\.(\\d{1,6})\\.(gate_proj|up_proj|down_proj)\\.weight$");
 
   /** A segment of a parameter, seen from its source tensor. */
   record Placement(MlxParameter parameter, Segment segment) {}
@@ -82,7 +83,9 @@ final class MlxLayout {
     List<Placement> found = placements.get(sourceName);
     if (found == null) {
       throw new MlxException(
-          "Tensor " + sourceName + " is not part of the MLX model layout; it is dropped or"
+          "Tensor "
+              + sourceName
+              + " is not part of the MLX model layout; it is dropped or"
               + " unknown to config.json");
     }
     return found;
@@ -109,7 +112,9 @@ final class MlxLayout {
         addFusedExperts(name, shape, fused.group(1), fused.group(2));
       } else if (perExpert.matches()) {
         String key = perExpert.group(1) + ".switch_mlp." + perExpert.group(3) + ".weight";
-        experts.computeIfAbsent(key, k -> new TreeMap<>()).put(Integer.parseInt(perExpert.group(2)), name);
+        experts
+            .computeIfAbsent(key, k -> new TreeMap<>())
+            .put(Integer.parseInt(perExpert.group(2)), name);
       } else if (name.endsWith("conv1d.weight") && shape.length == 3 && shape[1] == 1) {
         addWhole(name, shape, names.mlxName(name), new long[] {shape[0], shape[2], 1});
       } else if (name.equals("lm_head.weight") && tiedHead) {
@@ -180,8 +185,14 @@ final class MlxLayout {
       long[] shape = sourceShapes.get(source);
       if (entry.getKey() != expected) {
         throw new MlxException(
-            "Cannot stack the experts of " + hfTarget + ": expert " + expected + " is missing"
-                + " (found expert " + entry.getKey() + " next); the checkpoint is incomplete");
+            "Cannot stack the experts of "
+                + hfTarget
+                + ": expert "
+                + expected
+                + " is missing"
+                + " (found expert "
+                + entry.getKey()
+                + " next); the checkpoint is incomplete");
       }
       if (expertShape != null && !Arrays.equals(shape, expertShape)) {
         throw new MlxException(
@@ -207,8 +218,12 @@ final class MlxLayout {
     MlxParameter previous = parameters.put(parameter.name(), parameter);
     if (previous != null) {
       throw new MlxException(
-          "Cannot map both " + previous.segments().get(0).source() + " and "
-              + parameter.segments().get(0).source() + " to the MLX tensor " + parameter.name()
+          "Cannot map both "
+              + previous.segments().get(0).source()
+              + " and "
+              + parameter.segments().get(0).source()
+              + " to the MLX tensor "
+              + parameter.name()
               + "; the checkpoint holds two copies of one weight");
     }
     for (Segment segment : parameter.segments()) {

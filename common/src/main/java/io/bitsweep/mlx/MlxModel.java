@@ -82,8 +82,13 @@ public final class MlxModel implements AutoCloseable {
     for (String path : quantization.overrides().keySet()) {
       if (!found.containsKey(path)) {
         throw new MlxException(
-            "Cannot open " + directory() + ": config.json quantizes module " + path + ", but "
-                + path + ".scales is missing; mlx-lm would fail to load this folder");
+            "Cannot open "
+                + directory()
+                + ": config.json quantizes module "
+                + path
+                + ", but "
+                + path
+                + ".scales is missing; mlx-lm would fail to load this folder");
       }
     }
     return found;
@@ -106,7 +111,7 @@ public final class MlxModel implements AutoCloseable {
    * by −1, and expert tensors unsplit or unstacked.
    *
    * @throws MlxException when a tensor the config implies is missing or has the wrong shape, or
-   *     when the folder holds tensors the config does not explain
+   *     when the folder contains tensors the config does not explain
    */
   public WeightSource weights() {
     return new MlxWeights(this, modelConfig());
@@ -150,7 +155,9 @@ public final class MlxModel implements AutoCloseable {
     return parameters == 0 ? 0 : 8.0 * tensorBytes() / parameters;
   }
 
-  /** Returns the module path of {@code P.weight}, {@code P.scales} or {@code P.biases}, else null. */
+  /**
+   * Returns the module path of {@code P.weight}, {@code P.scales} or {@code P.biases}, else null.
+   */
   static String moduleOf(String tensorName) {
     for (String suffix : new String[] {".weight", ".scales", ".biases"}) {
       if (tensorName.endsWith(suffix)) {
@@ -167,29 +174,48 @@ public final class MlxModel implements AutoCloseable {
   private QuantSetting checkModule(String path) {
     QuantSetting setting = quantization.settingOf(path);
     if (setting == null) {
+      String reason =
+          quantization.quantized()
+              ? "marks the module false (unquantized)"
+              : "has no quantization block";
       throw new MlxException(
-          "Cannot open " + directory() + ": " + path + ".scales exists, but config.json "
-              + (quantization.quantized() ? "marks the module false (unquantized)" : "has no"
-              + " quantization block") + "; the config does not belong to these tensors");
+          "Cannot open "
+              + directory()
+              + ": "
+              + path
+              + ".scales exists, but config.json "
+              + reason
+              + "; the config does not belong to these tensors");
     }
+    checkShapes(path, setting);
+    return setting;
+  }
+
+  /** Checks a quantized module's dtypes, and that its packed width matches its scales. */
+  private void checkShapes(String path, QuantSetting setting) {
     TensorInfo weight = require(path + ".weight");
     TensorInfo scales = require(path + ".scales");
     TensorInfo biases = require(path + ".biases");
-    if (weight.dtype() != DType.U32 || weight.shape().length < 2) {
-      throw mismatch(path, "weight must be a U32 tensor of rank 2 or more, found " + weight);
+    if (weight.dtype() != DType.U32) {
+      throw mismatch(path, "the weight must be a packed U32 tensor, found " + weight);
     }
-    if (!scales.dtype().isFloating() || biases.dtype() != scales.dtype()
-        || !Arrays.equals(biases.shape(), scales.shape())) {
-      throw mismatch(path, "scales and biases must be float tensors of one dtype and shape, found "
-          + scales + " and " + biases);
+    boolean sameKind =
+        biases.dtype() == scales.dtype() && Arrays.equals(biases.shape(), scales.shape());
+    if (!scales.dtype().isFloating() || !sameKind || scales.shape().length < 2) {
+      throw mismatch(
+          path,
+          "scales and biases must be float tensors of rank 2 or more with one dtype and shape,"
+              + " found "
+              + scales
+              + " and "
+              + biases);
     }
-    long[] expected = weight.shape().clone();
+
+    // The scales give the number of groups per row, hence the row width and the packed width.
+    long[] expected = scales.shape().clone();
     long columns = scales.lastDim() * setting.groupSize();
     expected[expected.length - 1] = columns * setting.bits() / 32;
-    long[] scalesLeading = Arrays.copyOf(scales.shape(), scales.shape().length - 1);
-    long[] weightLeading = Arrays.copyOf(weight.shape(), weight.shape().length - 1);
-    if (!Arrays.equals(expected, weight.shape())
-        || !Arrays.equals(scalesLeading, weightLeading)) {
+    if (!Arrays.equals(expected, weight.shape())) {
       throw mismatch(
           path,
           String.format(
@@ -201,13 +227,16 @@ public final class MlxModel implements AutoCloseable {
               Arrays.toString(expected),
               weight.shapeString()));
     }
-    return setting;
   }
 
   private TensorInfo require(String name) {
     if (!checkpoint.contains(name)) {
       throw new MlxException(
-          "Cannot open " + directory() + ": tensor " + name + " is missing; a quantized module"
+          "Cannot open "
+              + directory()
+              + ": tensor "
+              + name
+              + " is missing; a quantized module"
               + " needs .weight, .scales and .biases");
     }
     return checkpoint.info(name);
@@ -215,7 +244,11 @@ public final class MlxModel implements AutoCloseable {
 
   private MlxException mismatch(String path, String detail) {
     return new MlxException(
-        "Cannot open " + directory() + ": quantized module " + path + " does not match config.json: "
+        "Cannot open "
+            + directory()
+            + ": quantized module "
+            + path
+            + " does not match config.json: "
             + detail);
   }
 

@@ -38,7 +38,7 @@ final class MlxNames {
     this.architecture = architecture;
   }
 
-  /** Whether mlx-lm nests this architecture's text model under {@code language_model}. */
+  /** Returns whether mlx-lm nests this architecture's text model under {@code language_model}. */
   boolean nested() {
     return architecture == Architecture.QWEN3_5 || architecture == Architecture.QWEN3_5_MOE;
   }
@@ -63,8 +63,8 @@ final class MlxNames {
   }
 
   /**
-   * Whether a 1-D MLX tensor is a zero-centred RMSNorm weight that the MLX model stores shifted by
-   * +1. Llama's norms are plain multipliers, so nothing is shifted there.
+   * Returns whether a 1-D MLX tensor is a zero-centred RMSNorm weight, which the MLX model stores
+   * shifted by +1. Llama's norms are plain multipliers, so nothing is shifted there.
    */
   boolean isShiftedNorm(String mlxName, int rank) {
     if (!architecture.zeroCenteredNorms() || rank != 1) {

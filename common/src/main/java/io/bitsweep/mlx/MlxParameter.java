@@ -17,8 +17,8 @@ import java.util.Locale;
 record MlxParameter(String name, long[] shape, List<Segment> segments, boolean shiftedNorm) {
 
   /**
-   * A run of consecutive values copied from a source tensor into this parameter, in elements of
-   * the row-major layouts of both.
+   * A run of consecutive values copied from a source tensor into this parameter, in elements of the
+   * row-major layouts of both.
    *
    * @param source the Hugging Face tensor name
    * @param sourceOffset the first element read from the source

@@ -42,8 +42,8 @@ record MlxQuantization(
    *
    * @param source the file name printed in errors
    * @throws MlxException naming the field when a value is invalid
-   * @throws UnsupportedOperationException for modes other than affine and legacy formats (AWQ,
-   *     GPTQ and similar {@code quant_method} entries)
+   * @throws UnsupportedOperationException for modes other than affine and legacy formats (AWQ, GPTQ
+   *     and similar {@code quant_method} entries)
    */
   static MlxQuantization parse(JsonNode config, String source) {
     JsonNode block = config.get("quantization");
@@ -60,37 +60,56 @@ record MlxQuantization(
     }
     if (block.has("quant_method")) {
       throw new UnsupportedOperationException(
-          source + ": " + field + ".quant_method \"" + block.get("quant_method").asText()
+          source
+              + ": "
+              + field
+              + ".quant_method \""
+              + block.get("quant_method").asText()
               + "\" is a Hugging Face quantization format; only MLX affine quantization is"
               + " supported");
     }
     for (String key : new String[] {"group_size", "bits"}) {
       if (!block.has(key)) {
-        throw new MlxException(source + ": field " + field + "." + key + " is missing; MLX needs"
-            + " the top-level group_size and bits");
+        throw new MlxException(
+            source
+                + ": field "
+                + field
+                + "."
+                + key
+                + " is missing; MLX needs"
+                + " the top-level group_size and bits");
       }
     }
-    QuantSetting top = setting(block, field, source);
+    return withModules(block, field, source, setting(block, field, source));
+  }
+
+  /** Reads the per-module entries of the block. */
+  private static MlxQuantization withModules(
+      JsonNode block, String field, String source, QuantSetting top) {
     Map<String, QuantSetting> overrides = new TreeMap<>();
     Set<String> unquantized = new TreeSet<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = block.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       String path = entry.getKey();
       JsonNode value = entry.getValue();
-      String where = field + "." + path;
       if (TOP_LEVEL_KEYS.contains(path)) {
         continue;
+      }
+      if (value.isBoolean() && value.booleanValue()) {
+        overrides.put(path, top);
       } else if (value.isBoolean()) {
-        if (value.booleanValue()) {
-          overrides.put(path, top);
-        } else {
-          unquantized.add(path);
-        }
+        unquantized.add(path);
       } else if (value.isObject()) {
-        overrides.put(path, setting(value, where, source));
+        overrides.put(path, setting(value, field + "." + path, source));
       } else {
         throw new MlxException(
-            source + ": field " + where + " must be an object or false, found " + value);
+            source
+                + ": field "
+                + field
+                + "."
+                + path
+                + " must be an object or false, found "
+                + value);
       }
     }
     return new MlxQuantization(top, overrides, unquantized);
@@ -103,7 +122,8 @@ record MlxQuantization(
     } catch (IllegalArgumentException e) {
       throw new MlxException(source + ": field " + field + ".mode: " + e.getMessage(), e);
     } catch (UnsupportedOperationException e) {
-      throw new UnsupportedOperationException(source + ": field " + field + ".mode: " + e.getMessage(), e);
+      throw new UnsupportedOperationException(
+          source + ": field " + field + ".mode: " + e.getMessage(), e);
     }
     int bits = integer(node, "bits", field, source, MLX_DEFAULT_BITS);
     int groupSize = integer(node, "group_size", field, source, MLX_DEFAULT_GROUP_SIZE);
@@ -135,7 +155,7 @@ record MlxQuantization(
 
   /**
    * Returns the setting mlx-lm applies to a module that has {@code .scales}: its override, else the
-   * top level; null when config.json says the module is unquantized or the model has no block.
+   * top level; null when config.json marks the module unquantized or the model has no block.
    */
   QuantSetting settingOf(String modulePath) {
     if (unquantized.contains(modulePath)) {

@@ -12,9 +12,9 @@ public final class MlxReader {
   }
 
   /**
-   * Describes an MLX model folder: one aligned line per tensor (name, dtype, shape, bits and group
-   * size of quantized modules, bytes), then totals of bytes, parameters and bits per weight as
-   * mlx-lm computes them, and the count of modules per setting.
+   * Describes an MLX model folder. Each tensor gets one aligned line with its name, dtype, shape,
+   * bytes, and the bits and group size of its module when quantized. Totals of bytes, parameters
+   * and bits per weight (computed as mlx-lm does) and the module count per setting follow.
    */
   public static String inspect(Path mlxDir) {
     try (MlxModel model = MlxModel.open(mlxDir)) {

@@ -25,8 +25,8 @@ import java.util.TreeMap;
  * The weights of an MLX model folder under the Hugging Face names its config implies, as fp32. It
  * undoes what {@link MlxLayout} did: quantized weights are dequantized to {@code scale · q + bias}
  * in float32 (the values MLX's {@code dequantize} computes before its final cast), norms are
- * shifted back by −1, expert tensors are unsplit or unstacked, and {@code conv1d} takes its
- * {@code [C, 1, K]} shape back. Nothing is cached; every read decodes afresh.
+ * shifted back by −1, expert tensors are unsplit or unstacked, and {@code conv1d} takes its {@code
+ * [C, 1, K]} shape back. Nothing is cached; every read decodes afresh.
  */
 final class MlxWeights implements WeightSource {
   private final MlxModel model;
@@ -48,7 +48,7 @@ final class MlxWeights implements WeightSource {
     }
   }
 
-  /** Checks that the folder holds exactly the tensors the layout implies, with their shapes. */
+  /** Checks that the folder contains exactly the tensors the layout implies, with their shapes. */
   private void checkTensors() {
     List<String> problems = new ArrayList<>();
     Set<String> explained = new HashSet<>();
@@ -82,12 +82,19 @@ final class MlxWeights implements WeightSource {
 
   private String checkTensor(StoredParameter.FileTensor expected, boolean quantized) {
     if (!files.contains(expected.name())) {
-      return "tensor " + expected.name() + " is missing (expected shape "
-          + Arrays.toString(expected.shape()) + ")";
+      return "tensor "
+          + expected.name()
+          + " is missing (expected shape "
+          + Arrays.toString(expected.shape())
+          + ")";
     }
     TensorInfo found = files.info(expected.name());
     if (!Arrays.equals(found.shape(), expected.shape())) {
-      return "tensor " + expected.name() + " has shape " + found.shapeString() + ", expected "
+      return "tensor "
+          + expected.name()
+          + " has shape "
+          + found.shapeString()
+          + ", expected "
           + Arrays.toString(expected.shape());
     }
     boolean packed = quantized && expected.dtype() == DType.U32;
@@ -111,7 +118,10 @@ final class MlxWeights implements WeightSource {
     TensorInfo info = infos.get(name);
     if (info == null) {
       throw new MlxException(
-          "Cannot find tensor " + name + " in MLX model " + model.directory()
+          "Cannot find tensor "
+              + name
+              + " in MLX model "
+              + model.directory()
               + "; the config does not imply it");
     }
     return info;
@@ -179,28 +189,33 @@ final class MlxWeights implements WeightSource {
       throw new IllegalStateException(
           "Read of " + parameter.name() + " does not cover whole rows of " + columns + " values");
     }
-    int rows = (int) (count / columns);
-    long row = first / columns;
+    QuantizedTensor rows =
+        readQuantizedRows(path, setting, first / columns, (int) (count / columns), columns);
+    System.arraycopy(rows.dequantize(), 0, dst, at, count);
+  }
+
+  /** Reads the packed words, scales and biases of {@code rows} rows from row {@code row}. */
+  private QuantizedTensor readQuantizedRows(
+      String path, QuantSetting setting, long row, int rows, long columns) {
     int wordsPerRow = (int) (columns * setting.bits() / 32);
-    int groupsPerRow = (int) (columns / setting.groupSize());
     ByteBuffer bytes = ByteBuffer.allocate(rows * wordsPerRow * 4).order(ByteOrder.LITTLE_ENDIAN);
     files.readBytes(path + ".weight", row * wordsPerRow * 4L, bytes);
     int[] words = new int[rows * wordsPerRow];
     bytes.flip().asIntBuffer().get(words);
+
+    int groupsPerRow = (int) (columns / setting.groupSize());
     float[] scales = new float[rows * groupsPerRow];
     float[] biases = new float[rows * groupsPerRow];
     files.readFloats(path + ".scales", row * groupsPerRow, scales, 0, scales.length);
     files.readFloats(path + ".biases", row * groupsPerRow, biases, 0, biases.length);
     DType dtype = files.info(path + ".scales").dtype();
-    QuantizedTensor quantized =
-        new QuantizedTensor(
-            new long[] {rows, columns},
-            setting.bits(),
-            setting.groupSize(),
-            dtype,
-            words,
-            scales,
-            biases);
-    System.arraycopy(quantized.dequantize(), 0, dst, at, count);
+    return new QuantizedTensor(
+        new long[] {rows, columns},
+        setting.bits(),
+        setting.groupSize(),
+        dtype,
+        words,
+        scales,
+        biases);
   }
 }

@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The tensors the writer stores: every MLX parameter with its setting and dtype, taken from a {@link
- * QuantPlan} resolved against the checkpoint. Its byte count must equal the plan's size
+ * The tensors the writer stores: every MLX parameter with its setting and dtype, taken from a
+ * {@link QuantPlan} resolved against the checkpoint. Its byte count must equal the plan's size
  * accounting, and the constructor checks that it does.
  */
 final class MlxWritePlan {

@@ -9,6 +9,7 @@ import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.quant.QuantPlan.HeadTying;
 import io.bitsweep.safetensors.Checkpoint;
+import io.bitsweep.safetensors.NonFiniteScan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * metadata, the index, {@code config.json} with the {@code quantization} block, and the tokenizer
  * and generation files.
  *
- * <p>Values are read through a {@link WeightSource} by Hugging Face name, by default the
- * checkpoint itself; {@link Options#weightTransform} can wrap it, for example to apply AWQ scaling
- * and fold the inverse scales into the preceding norms. Scales, biases and unquantized tensors keep
- * each tensor's checkpoint dtype. Tensors are streamed a chunk of rows at a time, so the heap
- * needed does not grow with the model.
+ * <p>Values are read through a {@link WeightSource} by Hugging Face name, by default the checkpoint
+ * itself; {@link Options#weightTransform} can wrap it, for example to apply AWQ scaling and fold
+ * the inverse scales into the preceding norms. Scales, biases and unquantized tensors keep each
+ * tensor's checkpoint dtype. Tensors are streamed a chunk of rows at a time, so the heap needed
+ * does not grow with the model.
  */
 public final class MlxWriter {
   private static final Logger LOG = LoggerFactory.getLogger(MlxWriter.class);
@@ -52,15 +53,16 @@ public final class MlxWriter {
    * Options of a write.
    *
    * @param overwrite what to do when the output folder exists
-   * @param weightTransform wraps the checkpoint's weight source, or null to read the checkpoint
-   *     as it is; required when the configuration requests AWQ
+   * @param weightTransform wraps the checkpoint's weight source, or null to read the checkpoint as
+   *     it is; required when the configuration requests AWQ
    * @param maxShardBytes tensor data per shard before a new one starts
    */
   public record Options(
       OverwriteMode overwrite, UnaryOperator<WeightSource> weightTransform, long maxShardBytes) {
     public Options {
       if (overwrite == null) {
-        throw new IllegalArgumentException("Options.overwrite: missing; use FAIL_IF_EXISTS or REPLACE");
+        throw new IllegalArgumentException(
+            "Options.overwrite: missing; use FAIL_IF_EXISTS or REPLACE");
       }
       if (maxShardBytes <= 0) {
         throw new IllegalArgumentException(
@@ -68,7 +70,9 @@ public final class MlxWriter {
       }
     }
 
-    /** Fails on an existing folder, reads the checkpoint as it is, and uses mlx-lm's 5 GiB shards. */
+    /**
+     * Fails on an existing folder, reads the checkpoint as it is, and uses mlx-lm's 5 GiB shards.
+     */
     public static Options defaults() {
       return new Options(OverwriteMode.FAIL_IF_EXISTS, null, ShardPlan.DEFAULT_MAX_SHARD_BYTES);
     }
@@ -139,13 +143,20 @@ public final class MlxWriter {
    * Writes the checkpoint in {@code modelDir} quantized with {@code config} to {@code outDir}.
    *
    * @throws MlxException when the output exists and may not be replaced, when the checkpoint does
-   *     not map onto mlx-lm's model, or when writing fails. The temporary folder is deleted
-   *     before the exception leaves.
+   *     not map onto mlx-lm's model, or when writing fails. The temporary folder is deleted before
+   *     the exception leaves.
    * @throws io.bitsweep.quant.QuantConfigException when the configuration does not fit the
    *     checkpoint, for example a group size that does not divide a tensor's last dimension
-   * @throws io.bitsweep.safetensors.CheckpointException when the checkpoint is invalid
+   * @throws io.bitsweep.safetensors.CheckpointException when the checkpoint is invalid, holds NaN
+   *     or infinite weights, or links a copied file to a place outside the model folder
    */
   public static Summary write(Path modelDir, QuantConfig config, Path outDir, Options options) {
+    return write(modelDir, config, outDir, options, ParameterWriter.CHUNK_VALUES);
+  }
+
+  /** Same as {@link #write(Path, QuantConfig, Path, Options)}, reading chunks of the given size. */
+  static Summary write(
+      Path modelDir, QuantConfig config, Path outDir, Options options, int chunkValues) {
     Path model = modelDir.toAbsolutePath().normalize();
     Path out = outDir.toAbsolutePath().normalize();
     OutputFolder.checkTarget(model, out, options.overwrite());
@@ -154,6 +165,7 @@ public final class MlxWriter {
       rejectQuantizedSource(configJson, model);
       ModelConfig modelConfig = ModelConfig.load(checkpoint);
       modelConfig.validate(checkpoint);
+      NonFiniteScan.requireFinite(checkpoint);
       HeadTying tying = HeadTying.detect(configJson, checkpoint.tensors());
       QuantPlan plan = QuantPlan.resolve(config, checkpoint.tensors(), tying);
       plan.warnings().forEach(warning -> LOG.warn("{}", warning));
@@ -164,18 +176,24 @@ public final class MlxWriter {
       MlxWritePlan writePlan = MlxWritePlan.of(modelConfig.architecture(), plan, weights);
       if (writePlan.usesAwq() && options.weightTransform() == null) {
         throw new MlxException(
-            "Cannot write configuration " + config.id() + " (" + config.label() + "): it requests"
+            "Cannot write configuration "
+                + config.id()
+                + " ("
+                + config.label()
+                + "): it requests"
                 + " AWQ on some groups, but no AWQ weight transform was given; pass the AWQ"
                 + " scales, or remove awq from the configuration");
       }
-      return writeFolder(model, out, configJson, writePlan, weights, options);
+      return writeFolder(model, out, configJson, writePlan, weights, options, chunkValues);
     }
   }
 
   private static void rejectQuantizedSource(JsonNode configJson, Path model) {
     if (configJson.has("quantization") || configJson.has("quantization_config")) {
       throw new MlxException(
-          "Cannot quantize " + model + ": its config.json already has a quantization entry;"
+          "Cannot quantize "
+              + model
+              + ": its config.json already has a quantization entry;"
               + " pass the unquantized Hugging Face checkpoint");
     }
   }
@@ -186,13 +204,14 @@ public final class MlxWriter {
       JsonNode configJson,
       MlxWritePlan writePlan,
       WeightSource weights,
-      Options options) {
+      Options options,
+      int chunkValues) {
     Path temporary = null;
     try {
       temporary = OutputFolder.createTemporary(out);
       ShardPlan shards = ShardPlan.of(writePlan.fileTensors(), options.maxShardBytes());
       logStart(model, out, writePlan, shards);
-      writeShards(temporary, shards, writePlan, weights);
+      writeShards(temporary, shards, writePlan, weights, chunkValues);
       List<String> files = writeMetadata(temporary, model, configJson, writePlan, shards);
       long shardFileBytes = 0;
       List<String> shardFiles = new ArrayList<>();
@@ -238,14 +257,14 @@ public final class MlxWriter {
   }
 
   private static void writeShards(
-      Path folder, ShardPlan shards, MlxWritePlan writePlan, WeightSource weights)
+      Path folder, ShardPlan shards, MlxWritePlan writePlan, WeightSource weights, int chunkValues)
       throws IOException {
     List<StoredParameter> parameters = writePlan.parameters();
     int total = parameters.size();
     int step = Math.max(1, total / PROGRESS_STEPS);
     long start = System.nanoTime();
     try (ShardFiles files = ShardFiles.create(folder, shards)) {
-      ParameterWriter writer = new ParameterWriter(weights, files);
+      ParameterWriter writer = new ParameterWriter(weights, files, chunkValues);
       for (int i = 0; i < total; i++) {
         StoredParameter parameter = parameters.get(i);
         writer.write(parameter);
@@ -278,7 +297,8 @@ public final class MlxWriter {
         MlxConfigFiles.index(shards, writePlan.parameterCount()));
     ObjectNode quantization = MlxConfigFiles.quantization(writePlan.modules());
     MlxConfigFiles.write(
-        folder.resolve(MlxConfigFiles.CONFIG_FILE), MlxConfigFiles.config(configJson, quantization));
+        folder.resolve(MlxConfigFiles.CONFIG_FILE),
+        MlxConfigFiles.config(configJson, quantization));
     files.add(MlxConfigFiles.INDEX_FILE);
     files.add(MlxConfigFiles.CONFIG_FILE);
     for (String copied : OutputFolder.copyAuxiliaryFiles(model, folder)) {
@@ -298,7 +318,10 @@ public final class MlxWriter {
     try {
       OutputFolder.deleteRecursively(temporary);
     } catch (IOException | UncheckedIOException e) {
-      LOG.warn("Cannot delete the temporary folder {} after a failed write: {}", temporary, e.toString());
+      LOG.warn(
+          "Cannot delete the temporary folder {} after a failed write: {}",
+          temporary,
+          e.toString());
     }
   }
 }

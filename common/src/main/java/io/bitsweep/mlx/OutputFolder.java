@@ -1,6 +1,7 @@
 package io.bitsweep.mlx;
 
 import io.bitsweep.mlx.MlxWriter.OverwriteMode;
+import io.bitsweep.safetensors.ModelFolder;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -51,12 +52,17 @@ final class OutputFolder {
   static void checkTarget(Path model, Path out, OverwriteMode overwrite) {
     if (model.startsWith(out)) {
       throw new MlxException(
-          "Cannot write the MLX model to " + out + ": it is or contains the source model folder "
-              + model + "; choose another output folder");
+          "Cannot write the MLX model to "
+              + out
+              + ": it is or contains the source model folder "
+              + model
+              + "; choose another output folder");
     }
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new MlxException(
-          "Cannot write the MLX model to " + out + ": a file with that name exists; remove it or"
+          "Cannot write the MLX model to "
+              + out
+              + ": a file with that name exists; remove it or"
               + " choose another output folder");
     }
     if (Files.exists(out) && overwrite != OverwriteMode.REPLACE) {
@@ -66,7 +72,9 @@ final class OutputFolder {
 
   private static MlxException existsError(Path out) {
     return new MlxException(
-        "Cannot write the MLX model to " + out + ": the folder already exists; pass --overwrite"
+        "Cannot write the MLX model to "
+            + out
+            + ": the folder already exists; pass --overwrite"
             + " to replace it, or choose another output folder");
   }
 
@@ -79,7 +87,8 @@ final class OutputFolder {
 
   /**
    * Copies the tokenizer, chat template and generation files of {@code source} into {@code
-   * target} and returns their names.
+   * target} and returns their names. A file that links outside {@code source} is an error, since
+   * copying it could publish any file the user can read.
    */
   static List<String> copyAuxiliaryFiles(Path source, Path target) throws IOException {
     List<String> copied = new ArrayList<>();
@@ -89,6 +98,7 @@ final class OutputFolder {
         boolean wanted =
             COPIED_FILES.contains(name) || COPIED_SUFFIXES.stream().anyMatch(name::endsWith);
         if (wanted && Files.isRegularFile(file)) {
+          ModelFolder.requireInside(source, file);
           Files.copy(file, target.resolve(name));
           copied.add(name);
         }

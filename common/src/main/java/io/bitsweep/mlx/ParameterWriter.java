@@ -18,12 +18,16 @@ final class ParameterWriter {
   /** Values read per chunk (16 MiB of fp32), which bounds the heap the writer needs. */
   static final int CHUNK_VALUES = 1 << 22;
 
+  private final int chunkValues;
+
   private final WeightSource source;
   private final ShardFiles files;
 
-  ParameterWriter(WeightSource source, ShardFiles files) {
+  /** Creates a writer that reads about {@code chunkValues} values at a time (at least one row). */
+  ParameterWriter(WeightSource source, ShardFiles files, int chunkValues) {
     this.source = source;
     this.files = files;
+    this.chunkValues = chunkValues;
   }
 
   /** Writes every segment of {@code stored}. */
@@ -50,7 +54,7 @@ final class ParameterWriter {
     }
     long firstRow = segment.sourceOffset() / width;
     long rows = segment.length() / width;
-    int rowsPerChunk = (int) Math.max(1, Math.min(rows, CHUNK_VALUES / width));
+    int rowsPerChunk = (int) Math.max(1, Math.min(rows, chunkValues / width));
     for (long done = 0; done < rows; done += rowsPerChunk) {
       int count = (int) Math.min(rowsPerChunk, rows - done);
       float[] values = new float[Math.toIntExact(count * width)];
@@ -72,11 +76,7 @@ final class ParameterWriter {
   }
 
   private void writeQuantized(
-      StoredParameter stored,
-      AffineQuantizer quantizer,
-      float[] values,
-      int rows,
-      long targetRow)
+      StoredParameter stored, AffineQuantizer quantizer, float[] values, int rows, long targetRow)
       throws IOException {
     long columns = stored.parameter().lastDim();
     QuantizedTensor quantized =
@@ -88,8 +88,12 @@ final class ParameterWriter {
         targetRow * stored.wordsPerRow() * 4,
         Encoding.encodeInts(quantized.words()));
     files.write(
-        stored.scalesName(), groupsOffset, Encoding.encodeFloats(stored.dtype(), quantized.scales()));
+        stored.scalesName(),
+        groupsOffset,
+        Encoding.encodeFloats(stored.dtype(), quantized.scales()));
     files.write(
-        stored.biasesName(), groupsOffset, Encoding.encodeFloats(stored.dtype(), quantized.biases()));
+        stored.biasesName(),
+        groupsOffset,
+        Encoding.encodeFloats(stored.dtype(), quantized.biases()));
   }
 }

@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The open shard files of a {@link ShardPlan} while they are written. Headers go first; tensor
- * data is then written piece by piece at its final position, so a tensor never has to sit in memory
- * whole and the pieces of one quantized weight (packed words, scales, biases) can be produced
- * together. {@link #finish} checks that every byte of every tensor was written.
+ * The open shard files of a {@link ShardPlan} while they are written. Headers go first. Tensor data
+ * is then written piece by piece at its final position, so a tensor never has to sit in memory
+ * whole, and the packed words, scales and biases of one quantized weight can be produced together.
+ * {@link #finish} checks that every byte of every tensor was written.
  */
 final class ShardFiles implements AutoCloseable {
   private final Path directory;

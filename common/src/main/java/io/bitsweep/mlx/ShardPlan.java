@@ -31,7 +31,7 @@ final class ShardPlan {
   private static final String METADATA_KEY = "__metadata__";
 
   /**
-   * Where a tensor's data sits.
+   * The position of a tensor's data.
    *
    * @param shard the index of its shard
    * @param tensor the header entry
@@ -64,7 +64,9 @@ final class ShardPlan {
         }
         ObjectNode node = root.putObject(entry.getKey());
         ArrayNode offsets = node.putArray("data_offsets");
-        offsets.add(location.dataOffset()).add(location.dataOffset() + location.tensor().byteLength());
+        offsets
+            .add(location.dataOffset())
+            .add(location.dataOffset() + location.tensor().byteLength());
         node.put("dtype", location.tensor().dtype().headerName());
         ArrayNode shape = node.putArray("shape");
         for (long dim : location.tensor().shape()) {
@@ -91,8 +93,8 @@ final class ShardPlan {
   /**
    * Assigns tensors to shards.
    *
-   * @param tensors every tensor of the model; names must be plain ASCII, which MLX names are, so
-   *     that Java's string order is the bytewise order of MLX's headers
+   * @param tensors every tensor of the model. Names must be plain ASCII (MLX names are), so that
+   *     Java's string order equals the bytewise order of MLX's headers.
    * @param maxShardBytes the limit of tensor data per shard
    */
   static ShardPlan of(List<FileTensor> tensors, long maxShardBytes) {
@@ -150,7 +152,7 @@ final class ShardPlan {
   Location location(String tensorName) {
     Location location = locations.get(tensorName);
     if (location == null) {
-      throw new IllegalStateException("No shard holds tensor " + tensorName);
+      throw new IllegalStateException("Tensor " + tensorName + " is not in the shard plan");
     }
     return location;
   }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * How one MLX parameter is stored in the safetensors files: quantized as a packed {@code U32}
+ * The storage of one MLX parameter in the safetensors files: quantized as a packed {@code U32}
  * {@code P.weight} with {@code P.scales} and {@code P.biases} in the weight's float dtype, or
  * unquantized in that dtype under its own name.
  *
@@ -64,7 +64,11 @@ record StoredParameter(MlxParameter parameter, QuantSetting setting, DType dtype
     }
     if (dtype != DType.BF16 && dtype != DType.F16 && dtype != DType.F32) {
       throw new MlxException(
-          "Cannot store " + parameter.name() + " as " + dtype + ": the MLX writer stores BF16, F16"
+          "Cannot store "
+              + parameter.name()
+              + " as "
+              + dtype
+              + ": the MLX writer stores BF16, F16"
               + " or F32 tensors");
     }
   }

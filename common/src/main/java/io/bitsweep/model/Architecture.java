@@ -46,7 +46,9 @@ public enum Architecture {
       }
     }
     throw new UnsupportedOperationException(
-        "model_type \"" + modelType + "\" is not supported: expected one of qwen3_5, qwen3_5_text,"
+        "model_type \""
+            + modelType
+            + "\" is not supported: expected one of qwen3_5, qwen3_5_text,"
             + " qwen3_5_moe, qwen3_5_moe_text, qwen3_next or llama");
   }
 }

@@ -29,7 +29,8 @@ final class Attention {
    * {@code caches} (one per sequence) the new keys and values are appended and attention covers the
    * cached ones too; without, each sequence attends only to itself.
    */
-  float[] forward(int layer, float[] x, HiddenStates layout, WeightSource w, AttentionCache[] caches) {
+  float[] forward(
+      int layer, float[] x, HiddenStates layout, WeightSource w, AttentionCache[] caches) {
     String a = config.layerPrefix(layer) + "self_attn.";
     int tokens = layout.tokenCount();
     int hidden = config.hiddenSize();
@@ -38,8 +39,9 @@ final class Attention {
     int kvWidth = shape.numKeyValueHeads() * headDim;
     int qWidth = heads * headDim;
 
-    // Projections; Qwen's q_proj holds [query | gate] per head.
-    float[] projected = Ops.linear(w, a + "q_proj.weight", x, tokens, hidden, qWidth * (gated ? 2 : 1));
+    // Projections; Qwen's q_proj holds [query | gate] per head, then q/k RMSNorms.
+    float[] projected =
+        Ops.linear(w, a + "q_proj.weight", x, tokens, hidden, qWidth * (gated ? 2 : 1));
     float[] k = Ops.linear(w, a + "k_proj.weight", x, tokens, hidden, kvWidth);
     float[] v = Ops.linear(w, a + "v_proj.weight", x, tokens, hidden, kvWidth);
     float[] q = projected;
@@ -48,8 +50,8 @@ final class Attention {
       q = new float[tokens * qWidth];
       gate = new float[tokens * qWidth];
       splitQueryAndGate(projected, tokens, q, gate);
-      normalizeHeads(q, tokens * heads, Ops.normScale(w, a + "q_norm.weight", headDim, NormKind.ZERO_CENTERED));
-      normalizeHeads(k, tokens * shape.numKeyValueHeads(), Ops.normScale(w, a + "k_norm.weight", headDim, NormKind.ZERO_CENTERED));
+      normalizeHeads(w, a + "q_norm.weight", q, tokens * heads);
+      normalizeHeads(w, a + "k_norm.weight", k, tokens * shape.numKeyValueHeads());
     }
 
     // Rotary embedding at absolute positions.
@@ -85,8 +87,10 @@ final class Attention {
     }
   }
 
-  private void normalizeHeads(float[] x, int rows, float[] scale) {
+  /** Applies the zero-centred RMSNorm {@code name} to each of {@code rows} heads of x in place. */
+  private void normalizeHeads(WeightSource w, String name, float[] x, int rows) {
     int headDim = shape.headDim();
+    float[] scale = Ops.normScale(w, name, headDim, NormKind.ZERO_CENTERED);
     Parallel.forRange(
         rows,
         64,
@@ -117,7 +121,8 @@ final class Attention {
   /** Keys and values one sequence attends to: rows {@code firstRow ..} of the arrays. */
   private record KeyValues(float[] keys, float[] values, int firstRow, int pastLength) {}
 
-  private KeyValues keyValues(int s, float[] k, float[] v, HiddenStates layout, AttentionCache[] caches) {
+  private KeyValues keyValues(
+      int s, float[] k, float[] v, HiddenStates layout, AttentionCache[] caches) {
     if (caches == null) {
       return new KeyValues(k, v, layout.start(s), 0);
     }

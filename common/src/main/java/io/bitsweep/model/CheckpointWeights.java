@@ -12,9 +12,9 @@ import java.util.Locale;
 
 /**
  * The unquantized weights of a memory-mapped checkpoint. Every read converts the stored BF16, F16
- * or F32 values to fp32 afresh, so nothing beyond the array a caller asks for is kept on the heap;
- * the file pages stay in the OS page cache. BF16 tensors are widened in parallel chunks with vector
- * kernels; other dtypes go through {@link Checkpoint#readFloats}.
+ * or F32 values to fp32 afresh, so the heap holds only the arrays that callers request. The file
+ * pages stay in the OS page cache. BF16 tensors are widened in parallel chunks with vector kernels,
+ * and other dtypes go through {@link Checkpoint#readFloats}.
  */
 public final class CheckpointWeights implements WeightSource {
   /** Elements per parallel conversion chunk. */
@@ -22,12 +22,12 @@ public final class CheckpointWeights implements WeightSource {
 
   private final Checkpoint checkpoint;
 
-  /** Wraps an open checkpoint; the caller keeps ownership and closes it. */
+  /** Wraps an open checkpoint, which the caller still owns and closes. */
   public CheckpointWeights(Checkpoint checkpoint) {
     this.checkpoint = checkpoint;
   }
 
-  /** The checkpoint the weights are read from. */
+  /** Returns the checkpoint the weights are read from. */
   public Checkpoint checkpoint() {
     return checkpoint;
   }
@@ -51,7 +51,10 @@ public final class CheckpointWeights implements WeightSource {
     long count = info.elementCount();
     if (count > Integer.MAX_VALUE - 8) {
       throw new CheckpointException(
-          "Cannot read " + name + " into one array: it has " + count
+          "Cannot read "
+              + name
+              + " into one array: it has "
+              + count
               + " elements; read it in row ranges instead");
     }
     float[] out = new float[(int) count];

@@ -44,11 +44,13 @@ final class ConfigReader {
 
   private ModelConfig parse(Set<String> tensorNames) {
     Architecture architecture = Architecture.fromModelType(modelType());
+    rejectUnsupportedOptions();
     int layers = requiredInt("num_hidden_layers");
     int hidden = requiredInt("hidden_size");
     String prefix = tensorPrefix(tensorNames);
     boolean flagTied = tieFlag();
-    boolean tied = flagTied || (!tensorNames.isEmpty() && !tensorNames.contains(ModelConfig.LM_HEAD));
+    boolean tied =
+        flagTied || (!tensorNames.isEmpty() && !tensorNames.contains(ModelConfig.LM_HEAD));
     String embed = prefix + "embed_tokens.weight";
     if (tied && !tensorNames.contains(embed) && tensorNames.contains(ModelConfig.LM_HEAD)) {
       embed = ModelConfig.LM_HEAD;
@@ -69,6 +71,22 @@ final class ConfigReader {
         embed);
   }
 
+  /** Rejects options the forward pass does not implement, naming the field and its value. */
+  private void rejectUnsupportedOptions() {
+    JsonNode activation = text.get("hidden_act");
+    if (activation != null && !activation.isNull() && !activation.asText().equals("silu")) {
+      throw new UnsupportedOperationException(
+          "hidden_act \"" + activation.asText() + "\" is not supported: only silu is");
+    }
+    for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
+      JsonNode flag = text.get(bias);
+      if (flag != null && flag.asBoolean(false)) {
+        throw new UnsupportedOperationException(
+            bias + " = true is not supported: the forward pass has no bias vectors");
+      }
+    }
+  }
+
   private String modelType() {
     JsonNode type = text.get("model_type");
     if (type == null) {
@@ -76,7 +94,9 @@ final class ConfigReader {
     }
     if (type == null || !type.isTextual()) {
       throw new IllegalArgumentException(
-          "field " + fieldPrefix + "model_type is missing; expected qwen3_5, qwen3_5_moe,"
+          "field "
+              + fieldPrefix
+              + "model_type is missing; expected qwen3_5, qwen3_5_moe,"
               + " qwen3_next or llama");
     }
     return type.asText();
@@ -137,12 +157,6 @@ final class ConfigReader {
   }
 
   private AttentionConfig attention(Architecture architecture, int hidden) {
-    JsonNode bias = text.get("attention_bias");
-    if (bias != null && bias.asBoolean(false)) {
-      throw new UnsupportedOperationException(
-          "attention_bias = true is not supported in " + source + ": the forward pass has no"
-              + " q/k/v/o biases");
-    }
     int heads = requiredInt("num_attention_heads");
     int kvHeads = optionalInt("num_key_value_heads", heads);
     int headDim = architecture.isQwen() ? requiredInt("head_dim") : optionalInt("head_dim", 0);
@@ -150,12 +164,16 @@ final class ConfigReader {
       headDim = hidden / heads;
     }
     JsonNode rope = ropeParameters();
-    double defaultTheta = architecture.isQwen() ? QWEN_DEFAULT_ROPE_THETA : LLAMA_DEFAULT_ROPE_THETA;
-    double theta = optionalDouble(rope, "rope_theta", optionalDouble(text, "rope_theta", defaultTheta));
+    double defaultTheta =
+        architecture.isQwen() ? QWEN_DEFAULT_ROPE_THETA : LLAMA_DEFAULT_ROPE_THETA;
+    double theta =
+        optionalDouble(rope, "rope_theta", optionalDouble(text, "rope_theta", defaultTheta));
     double defaultPartial = architecture.isQwen() ? QWEN_DEFAULT_PARTIAL_ROTARY : 1.0;
     double partial =
         optionalDouble(
-            rope, "partial_rotary_factor", optionalDouble(text, "partial_rotary_factor", defaultPartial));
+            rope,
+            "partial_rotary_factor",
+            optionalDouble(text, "partial_rotary_factor", defaultPartial));
     return new AttentionConfig(heads, kvHeads, headDim, theta, partial);
   }
 
@@ -177,7 +195,13 @@ final class ConfigReader {
     String name = type == null ? "default" : type.asText();
     if (!name.equals("default") && !name.equals("mrope")) {
       throw new UnsupportedOperationException(
-          "rope type \"" + name + "\" in " + fieldPrefix + field + " of " + source
+          "rope type \""
+              + name
+              + "\" in "
+              + fieldPrefix
+              + field
+              + " of "
+              + source
               + " is not supported: only default rotary embeddings (and text-only mrope) are");
     }
     return rope;
@@ -255,8 +279,7 @@ final class ConfigReader {
       return fallback;
     }
     if (!value.isNumber()) {
-      throw new IllegalArgumentException(
-          "field " + field + " must be a number, found " + value);
+      throw new IllegalArgumentException("field " + field + " must be a number, found " + value);
     }
     return value.doubleValue();
   }

@@ -5,7 +5,10 @@ import java.util.List;
 /**
  * Incremental decoding of one sequence: each {@link #append} runs only the new tokens, reading the
  * KV caches of the attention layers and the conv and recurrent states of the DeltaNet layers left
- * by earlier calls.
+ * by earlier calls. A session is not thread-safe.
+ *
+ * <p>NOTE: every call reads and widens all weights again through the weight source, so one-token
+ * steps of a large model are bound by that conversion; no fp32 copy is cached.
  */
 public final class DecodeSession {
   private final ForwardPass pass;
@@ -21,7 +24,8 @@ public final class DecodeSession {
     for (int i = 0; i < states.length; i++) {
       states[i] =
           config.layerType(i) == LayerType.FULL_ATTENTION
-              ? new AttentionCache(config.attention().numKeyValueHeads() * config.attention().headDim())
+              ? new AttentionCache(
+                  config.attention().numKeyValueHeads() * config.attention().headDim())
               : new DeltaNetState(config.linearAttention());
     }
   }
@@ -44,7 +48,7 @@ public final class DecodeSession {
     return new DecodeSession(this);
   }
 
-  /** Tokens consumed so far, which is the position of the next token. */
+  /** Returns the tokens consumed so far, which is the position of the next token. */
   public int position() {
     return position;
   }
@@ -59,8 +63,11 @@ public final class DecodeSession {
   public float[] appendAndPredict(int[] tokens) {
     HiddenStates h = run(tokens);
     float[] out = new float[pass.config().vocabSize()];
-    pass.head(h, new int[] {h.tokenCount() - 1}, weights, (s, p, logits, offset) ->
-        System.arraycopy(logits, offset, out, 0, out.length));
+    pass.head(
+        h,
+        new int[] {h.tokenCount() - 1},
+        weights,
+        (s, p, logits, offset) -> System.arraycopy(logits, offset, out, 0, out.length));
     return out;
   }
 

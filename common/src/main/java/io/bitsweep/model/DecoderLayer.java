@@ -15,7 +15,8 @@ final class DecoderLayer {
 
   DecoderLayer(ModelConfig config) {
     this.config = config;
-    this.normKind = config.architecture().zeroCenteredNorms() ? NormKind.ZERO_CENTERED : NormKind.PLAIN;
+    this.normKind =
+        config.architecture().zeroCenteredNorms() ? NormKind.ZERO_CENTERED : NormKind.PLAIN;
     this.attention = new Attention(config);
     this.deltaNet = config.linearAttention() == null ? null : new GatedDeltaNet(config);
     this.moe = config.moe() == null ? null : new SparseMoe(config);
@@ -49,7 +50,7 @@ final class DecoderLayer {
       ffn = moe.forward(layer, normed, tokens, w);
     } else {
       SwiGlu.Weights weights = SwiGlu.read(w, p + "mlp.", hidden, config.intermediateSize());
-      ffn = SwiGlu.apply(weights, normed, tokens, hidden);
+      ffn = SwiGlu.apply(weights, normed, tokens, hidden, w, SwiGlu.InputNames.of(p + "mlp."));
     }
     Ops.addInPlace(x, ffn);
   }

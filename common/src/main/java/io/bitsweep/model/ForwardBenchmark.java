@@ -48,7 +48,8 @@ public final class ForwardBenchmark {
     }
     Path generated = Files.createTempDirectory("bitsweep-benchmark");
     try {
-      RandomCheckpoints.write(qwen35SmallShapes(), generated, 1, RandomCheckpoints.Layout.SINGLE_FILE);
+      RandomCheckpoints.write(
+          qwen35SmallShapes(), generated, 1, RandomCheckpoints.Layout.SINGLE_FILE);
       run("random 0.8B shapes, 4 layers", generated, length, sequences);
     } finally {
       deleteRecursively(generated);

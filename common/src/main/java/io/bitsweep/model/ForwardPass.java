@@ -33,7 +33,7 @@ public final class ForwardPass {
     this.decoderLayer = new DecoderLayer(config);
   }
 
-  /** The model the pass computes. */
+  /** Returns the model the pass computes. */
   public ModelConfig config() {
     return config;
   }
@@ -53,7 +53,9 @@ public final class ForwardPass {
       lengths[s] = sequences.get(s).length;
       if (lengths[s] == 0) {
         throw new IllegalArgumentException(
-            "Cannot embed sequence " + s + ": it has no tokens; drop empty sequences from the batch");
+            "Cannot embed sequence "
+                + s
+                + ": it has no tokens; drop empty sequences from the batch");
       }
     }
     HiddenStates h = new HiddenStates(config.hiddenSize(), lengths, positions);
@@ -86,12 +88,20 @@ public final class ForwardPass {
   void layer(int layer, HiddenStates h, WeightSource w, Object[] states) {
     if (layer < 0 || layer >= config.numHiddenLayers()) {
       throw new IndexOutOfBoundsException(
-          "layer " + layer + " is outside [0, " + config.numHiddenLayers() + ") (num_hidden_layers)");
+          "layer "
+              + layer
+              + " is outside [0, "
+              + config.numHiddenLayers()
+              + ") (num_hidden_layers)");
     }
     if (h.hiddenSize() != config.hiddenSize()) {
       throw new IllegalArgumentException(
-          "Cannot run layer " + layer + ": hidden states have width " + h.hiddenSize()
-              + ", expected hidden_size " + config.hiddenSize());
+          "Cannot run layer "
+              + layer
+              + ": hidden states have width "
+              + h.hiddenSize()
+              + ", expected hidden_size "
+              + config.hiddenSize());
     }
     decoderLayer.forward(layer, h, w, states);
   }
@@ -147,7 +157,8 @@ public final class ForwardPass {
     }
   }
 
-  private void multiplyByChunks(WeightSource w, String name, float[] normed, int r0, int n, float[] logits) {
+  private void multiplyByChunks(
+      WeightSource w, String name, float[] normed, int r0, int n, float[] logits) {
     int hidden = config.hiddenSize();
     int vocab = config.vocabSize();
     int chunkRows = Math.max(1, HEAD_CHUNK_FLOATS / hidden);
@@ -163,14 +174,19 @@ public final class ForwardPass {
     }
   }
 
-  /** Returns the logits {@code [tokens.length, vocab_size]} of one sequence read from position 0. */
+  /**
+   * Returns the logits {@code [tokens.length, vocab_size]} of one sequence read from position 0.
+   */
   public float[] logits(int[] tokens, WeightSource w) {
     HiddenStates h = embed(List.of(tokens), w);
     layers(h, w);
     int vocab = config.vocabSize();
     float[] out = new float[Math.multiplyExact(tokens.length, vocab)];
-    head(h, w, (sequence, position, logits, offset) ->
-        System.arraycopy(logits, offset, out, position * vocab, vocab));
+    head(
+        h,
+        w,
+        (sequence, position, logits, offset) ->
+            System.arraycopy(logits, offset, out, position * vocab, vocab));
     return out;
   }
 }

@@ -38,7 +38,11 @@ final class FusedDeltaNetProjections {
         System.arraycopy(qkvz, from, mixed, row + group * dk, dk);
         System.arraycopy(qkvz, from + dk, mixed, row + shape.keyDim() + group * dk, dk);
         System.arraycopy(
-            qkvz, from + 2 * dk, mixed, row + 2 * shape.keyDim() + group * groupValues, groupValues);
+            qkvz,
+            from + 2 * dk,
+            mixed,
+            row + 2 * shape.keyDim() + group * groupValues,
+            groupValues);
         System.arraycopy(
             qkvz, from + 2 * dk + groupValues, z, t * valueDim + group * groupValues, groupValues);
         int gates = t * 2 * hv + group * 2 * r;

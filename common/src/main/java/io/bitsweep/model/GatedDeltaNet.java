@@ -31,7 +31,8 @@ final class GatedDeltaNet {
    * states} (one per sequence) the conv and recurrent states continue from and are left at the end
    * of each sequence; without, every sequence starts from zeros.
    */
-  float[] forward(int layer, float[] x, HiddenStates layout, WeightSource w, DeltaNetState[] states) {
+  float[] forward(
+      int layer, float[] x, HiddenStates layout, WeightSource w, DeltaNetState[] states) {
     String g = config.layerPrefix(layer) + "linear_attn.";
     int tokens = layout.tokenCount();
     int c = shape.convDim();
@@ -63,7 +64,8 @@ final class GatedDeltaNet {
     recur(qkv, alpha, beta, core, layout, states);
     float[] normWeight = Ops.normScale(w, g + "norm.weight", shape.valueHeadDim(), NormKind.PLAIN);
     gatedNorm(core, p.z(), normWeight, tokens);
-    return Ops.linear(w, g + "out_proj.weight", core, tokens, shape.valueDim(), config.hiddenSize());
+    return Ops.linear(
+        w, g + "out_proj.weight", core, tokens, shape.valueDim(), config.hiddenSize());
   }
 
   private Projections project(String g, float[] x, int tokens, WeightSource w) {
@@ -86,7 +88,8 @@ final class GatedDeltaNet {
     int c = shape.convDim();
     int kernel = shape.convKernelDim();
     int history = kernel - 1;
-    // Tap-major copy [Kc, C] of the [C, 1, Kc] weight, so the channel loops run over contiguous data.
+    // Tap-major copy [Kc, C] of the [C, 1, Kc] weight, so the channel loops run over contiguous
+    // data.
     float[] taps = new float[kernel * c];
     for (int ch = 0; ch < c; ch++) {
       for (int j = 0; j < kernel; j++) {
@@ -176,7 +179,11 @@ final class GatedDeltaNet {
   }
 
   private void recur(
-      float[] qkv, float[] alpha, float[] beta, float[] core, HiddenStates layout,
+      float[] qkv,
+      float[] alpha,
+      float[] beta,
+      float[] core,
+      HiddenStates layout,
       DeltaNetState[] states) {
     int hv = shape.numValueHeads();
     int stateSize = shape.keyHeadDim() * shape.valueHeadDim();
@@ -194,18 +201,26 @@ final class GatedDeltaNet {
             state = states[s].recurrent;
             stateOffset = head * stateSize;
           }
-          recurHead(qkv, alpha, beta, core, layout.start(s), layout.length(s), head, state, stateOffset);
+          recurHead(
+              qkv, alpha, beta, core, layout.start(s), layout.length(s), head, state, stateOffset);
         });
   }
 
   /**
-   * Runs the gated delta rule for one value head over one sequence. Per token, with state S
-   * {@code [dk, dv]}: decay {@code S ← αS}, read {@code m = Sᵀk}, delta {@code δ = β(v − m)},
-   * write {@code S ← S + k δᵀ}, then read out {@code o = Sᵀq} after the write.
+   * Runs the gated delta rule for one value head over one sequence. Per token, with state S {@code
+   * [dk, dv]}: decay {@code S ← αS}, read {@code m = Sᵀk}, delta {@code δ = β(v − m)}, write {@code
+   * S ← S + k δᵀ}, then read out {@code o = Sᵀq} after the write.
    */
   private void recurHead(
-      float[] qkv, float[] alpha, float[] beta, float[] core, int start, int length, int head,
-      float[] state, int so) {
+      float[] qkv,
+      float[] alpha,
+      float[] beta,
+      float[] core,
+      int start,
+      int length,
+      int head,
+      float[] state,
+      int so) {
     int c = shape.convDim();
     int dk = shape.keyHeadDim();
     int dv = shape.valueHeadDim();
@@ -218,8 +233,20 @@ final class GatedDeltaNet {
       int row = start + i;
       int base = row * c;
       VectorOps.deltaRuleStep(
-          state, so, dk, dv, qkv, base + queryColumn, qkv, base + keyColumn, qkv, base + valueColumn,
-          alpha[row * hv + head], beta[row * hv + head], core, row * shape.valueDim() + head * dv);
+          state,
+          so,
+          dk,
+          dv,
+          qkv,
+          base + queryColumn,
+          qkv,
+          base + keyColumn,
+          qkv,
+          base + valueColumn,
+          alpha[row * hv + head],
+          beta[row * hv + head],
+          core,
+          row * shape.valueDim() + head * dv);
     }
   }
 

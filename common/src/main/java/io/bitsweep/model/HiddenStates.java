@@ -59,32 +59,32 @@ public final class HiddenStates {
     return new HiddenStates(this);
   }
 
-  /** The model width H. */
+  /** Returns the model width H. */
   public int hiddenSize() {
     return hiddenSize;
   }
 
-  /** Number of sequences in the batch. */
+  /** Returns the number of sequences in the batch. */
   public int sequenceCount() {
     return lengths.length;
   }
 
-  /** Total rows (tokens) over all sequences. */
+  /** Returns the total rows (tokens) over all sequences. */
   public int tokenCount() {
     return data.length / hiddenSize;
   }
 
-  /** Rows of sequence {@code s}. */
+  /** Returns the rows of sequence {@code s}. */
   public int length(int s) {
     return lengths[s];
   }
 
-  /** Index of the first row of sequence {@code s}. */
+  /** Returns the index of the first row of sequence {@code s}. */
   public int start(int s) {
     return starts[s];
   }
 
-  /** Absolute position (tokens already in the cache) of the first row of sequence {@code s}. */
+  /** Returns the absolute position (cached tokens) of the first row of sequence {@code s}. */
   public int position(int s) {
     return positions[s];
   }

@@ -101,7 +101,7 @@ public final class LanguageModel implements AutoCloseable {
     return Arrays.copyOf(generated, count);
   }
 
-  /** Index of the largest value, the lowest index on ties. */
+  /** Returns the index of the largest value, the lowest index on ties. */
   public static int argmax(float[] values) {
     int best = 0;
     for (int i = 1; i < values.length; i++) {

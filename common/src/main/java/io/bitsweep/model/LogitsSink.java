@@ -1,8 +1,8 @@
 package io.bitsweep.model;
 
 /**
- * Receives the logits of one token at a time from {@link ForwardPass#head}, so a caller can
- * reduce them (log-softmax, top-k, KL divergence) without a {@code [tokens, vocab_size]} matrix.
+ * Receives the logits of one token at a time from {@link ForwardPass#head}, so a caller can reduce
+ * them (log-softmax, top-k, KL divergence) without a {@code [tokens, vocab_size]} matrix.
  */
 @FunctionalInterface
 public interface LogitsSink {

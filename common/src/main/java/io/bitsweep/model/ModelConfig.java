@@ -7,9 +7,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The text-model fields of a Hugging Face {@code config.json} that the forward pass needs, read from
- * {@code text_config} when present and from the top level otherwise. Field names in messages are
- * the config.json spellings.
+ * The text-model fields of a Hugging Face {@code config.json} that the forward pass needs, read
+ * from {@code text_config} when present and from the top level otherwise. Field names in messages
+ * are the config.json spellings.
  *
  * @param architecture the family selected by {@code model_type}
  * @param vocabSize rows of the embedding and of the logits ({@code vocab_size})
@@ -74,8 +74,13 @@ public record ModelConfig(
     requireNonNull("tensor prefix", tensorPrefix);
     if (!tensorPrefix.equals(LANGUAGE_MODEL_PREFIX) && !tensorPrefix.equals(TEXT_MODEL_PREFIX)) {
       throw new IllegalArgumentException(
-          "tensor prefix must be \"" + LANGUAGE_MODEL_PREFIX + "\" or \"" + TEXT_MODEL_PREFIX
-              + "\", found \"" + tensorPrefix + "\"");
+          "tensor prefix must be \""
+              + LANGUAGE_MODEL_PREFIX
+              + "\" or \""
+              + TEXT_MODEL_PREFIX
+              + "\", found \""
+              + tensorPrefix
+              + "\"");
     }
     if (embedTensor == null || embedTensor.isBlank()) {
       throw new IllegalArgumentException("embedding tensor name must not be empty");
@@ -102,17 +107,23 @@ public record ModelConfig(
         architecture == Architecture.QWEN3_5_MOE || architecture == Architecture.QWEN3_NEXT;
     if (sparseArchitecture && moe == null) {
       throw new IllegalArgumentException(
-          "model_type " + architecture.modelTypes().get(0) + " needs num_experts,"
+          "model_type "
+              + architecture.modelTypes().get(0)
+              + " needs num_experts,"
               + " num_experts_per_tok, moe_intermediate_size and shared_expert_intermediate_size");
     }
     if (!sparseArchitecture && moe != null) {
       throw new IllegalArgumentException(
-          "model_type " + architecture.modelTypes().get(0) + " is dense, but a MoE block was given");
+          "model_type "
+              + architecture.modelTypes().get(0)
+              + " is dense, but a MoE block was given");
     }
     for (int i = 0; i < layers; i++) {
       if ((moe == null || !moe.isSparse(i)) && intermediateSize <= 0) {
         throw new IllegalArgumentException(
-            "intermediate_size must be positive because layer " + i + " has a dense MLP, found "
+            "intermediate_size must be positive because layer "
+                + i
+                + " has a dense MLP, found "
                 + intermediateSize);
       }
     }

@@ -2,7 +2,6 @@ package io.bitsweep.model;
 
 import io.bitsweep.tensor.Gemm;
 import io.bitsweep.tensor.Parallel;
-import java.util.Arrays;
 import java.util.Locale;
 
 /** Row-wise building blocks of the forward pass: linear layers, RMSNorms and activations. */
@@ -14,9 +13,12 @@ final class Ops {
 
   /**
    * Reads weight {@code name}, checks that it holds {@code outFeatures x inFeatures} values and
-   * returns {@code x · Wᵀ} for {@code rows} rows of x.
+   * returns {@code x · Wᵀ} for {@code rows} rows of x. The input is first passed to {@link
+   * WeightSource#observeInput}.
    */
-  static float[] linear(WeightSource w, String name, float[] x, int rows, int inFeatures, int outFeatures) {
+  static float[] linear(
+      WeightSource w, String name, float[] x, int rows, int inFeatures, int outFeatures) {
+    w.observeInput(name, x, rows, inFeatures);
     float[] weight = weight(w, name, (long) outFeatures * inFeatures);
     float[] out = new float[Math.multiplyExact(rows, outFeatures)];
     Gemm.multiply(x, weight, out, rows, outFeatures, inFeatures);
@@ -76,7 +78,8 @@ final class Ops {
   }
 
   /** Normalises {@code width} values at {@code x[from]} into {@code out[to]}. */
-  static void rmsNorm(float[] x, int from, int width, float[] scale, double eps, float[] out, int to) {
+  static void rmsNorm(
+      float[] x, int from, int width, float[] scale, double eps, float[] out, int to) {
     double sum = 0;
     for (int i = 0; i < width; i++) {
       double v = x[from + i];
@@ -125,20 +128,5 @@ final class Ops {
     for (int i = 0; i < x.length; i++) {
       x[i] += delta[i];
     }
-  }
-
-  /** Copies {@code rows} rows of width {@code width} from a wider row-major array. */
-  static float[] columns(float[] x, int rows, int stride, int firstColumn, int width) {
-    float[] out = new float[rows * width];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(x, r * stride + firstColumn, out, r * width, width);
-    }
-    return out;
-  }
-
-  static float[] filled(int size, float value) {
-    float[] out = new float[size];
-    Arrays.fill(out, value);
-    return out;
   }
 }

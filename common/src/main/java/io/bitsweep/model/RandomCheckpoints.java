@@ -29,7 +29,7 @@ import java.util.TreeMap;
 public final class RandomCheckpoints {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  /** How the tensors are split into files. */
+  /** File layout of the tensors: one file, or two shards with an index. */
   public enum Layout {
     SINGLE_FILE,
     TWO_SHARDS
@@ -58,9 +58,10 @@ public final class RandomCheckpoints {
 
   /** Writes a variant into {@code directory} (created if needed) and returns the folder. */
   public static Path write(Variant variant, Path directory, long seed) throws IOException {
-    Layout layout = variant == Variant.QWEN3_5_DENSE || variant == Variant.QWEN3_NEXT
-        ? Layout.TWO_SHARDS
-        : Layout.SINGLE_FILE;
+    Layout layout =
+        variant == Variant.QWEN3_5_DENSE || variant == Variant.QWEN3_NEXT
+            ? Layout.TWO_SHARDS
+            : Layout.SINGLE_FILE;
     return write(config(variant), directory, seed, layout);
   }
 
@@ -89,16 +90,20 @@ public final class RandomCheckpoints {
       String file = shards == 1 ? Checkpoint.SINGLE_FILE : shardName(shard, shards);
       weightMap.put(tensor.name(), file);
       DType dtype = tensor.name().endsWith("A_log") ? DType.F32 : DType.BF16;
-      long bytes = Math.multiplyExact(
-          io.bitsweep.safetensors.TensorInfo.elementCount(tensor.shape()), (long) dtype.byteSize());
+      long bytes =
+          Math.multiplyExact(
+              io.bitsweep.safetensors.TensorInfo.elementCount(tensor.shape()),
+              (long) dtype.byteSize());
       long tensorSeed = seed * 1_000_003L + i;
       boolean plainNorms = !parsed.architecture().zeroCenteredNorms();
-      writers.get(shard).addLazy(
-          tensor.name(),
-          dtype,
-          tensor.shape(),
-          bytes,
-          () -> Encoding.encodeFloats(dtype, values(tensor, tensorSeed, plainNorms)));
+      writers
+          .get(shard)
+          .addLazy(
+              tensor.name(),
+              dtype,
+              tensor.shape(),
+              bytes,
+              () -> Encoding.encodeFloats(dtype, values(tensor, tensorSeed, plainNorms)));
     }
     long total = 0;
     for (int i = 0; i < shards; i++) {
@@ -113,7 +118,8 @@ public final class RandomCheckpoints {
   }
 
   private static String shardName(int shard, int shards) {
-    return String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", shard + 1, shards);
+    return String.format(
+        java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", shard + 1, shards);
   }
 
   private static void writeIndex(Path directory, Map<String, String> weightMap, long totalSize)
@@ -122,14 +128,16 @@ public final class RandomCheckpoints {
     index.putObject("metadata").put("total_size", totalSize);
     ObjectNode map = index.putObject("weight_map");
     weightMap.forEach(map::put);
-    MAPPER.writerWithDefaultPrettyPrinter()
+    MAPPER
+        .writerWithDefaultPrettyPrinter()
         .writeValue(directory.resolve(Checkpoint.INDEX_FILE).toFile(), index);
   }
 
   /** Random values for one tensor, scaled by what the tensor is. */
   static float[] values(ExpectedTensor tensor, long seed, boolean plainNorms) {
     long[] shape = tensor.shape();
-    float[] values = new float[Math.toIntExact(io.bitsweep.safetensors.TensorInfo.elementCount(shape))];
+    float[] values =
+        new float[Math.toIntExact(io.bitsweep.safetensors.TensorInfo.elementCount(shape))];
     SplittableRandom random = new SplittableRandom(seed);
     String name = tensor.name();
     double center = 0;

@@ -65,7 +65,11 @@ final class RandomConfigs {
     ObjectNode text = qwenText("qwen3_5_text");
     text.put("num_hidden_layers", 4);
     ArrayNode types = text.putArray("layer_types");
-    types.add("linear_attention").add("full_attention").add("linear_attention").add("full_attention");
+    types
+        .add("linear_attention")
+        .add("full_attention")
+        .add("linear_attention")
+        .add("full_attention");
     text.put("intermediate_size", 96);
     text.set("rope_parameters", ropeParameters(10_000_000.0, 0.25));
     text.put("tie_word_embeddings", false);

@@ -3,12 +3,12 @@ package io.bitsweep.model;
 import java.util.Arrays;
 
 /**
- * The sparse mixture-of-experts block: an fp32 softmax router over all experts, the top-k
- * experts per token (renormalised to sum to 1 when the config says so, always for qwen3_5_moe),
- * SwiGLU experts, and a shared SwiGLU expert scaled by {@code sigmoid(shared_expert_gate · x)}.
- * Expert weights are either fused ({@code experts.gate_up_proj [E, 2·Im, H]}, {@code
- * experts.down_proj [E, H, Im]}) or per expert ({@code experts.{e}.gate_proj.weight} and so on,
- * Qwen3-Next). Only experts that some token selects are read.
+ * The sparse mixture-of-experts block: an fp32 softmax router over all experts, the top-k experts
+ * per token (renormalised to sum to 1 when the config says so, always for qwen3_5_moe), SwiGLU
+ * experts, and a shared SwiGLU expert scaled by {@code sigmoid(shared_expert_gate · x)}. Expert
+ * weights are either fused ({@code experts.gate_up_proj [E, 2·Im, H]}, {@code experts.down_proj [E,
+ * H, Im]}) or per expert ({@code experts.{e}.gate_proj.weight} and so on, Qwen3-Next). Only experts
+ * that some token selects are read.
  */
 final class SparseMoe {
   private final ModelConfig config;
@@ -47,8 +47,10 @@ final class SparseMoe {
     }
 
     // Shared expert, gated per token.
-    SwiGlu.Weights shared = SwiGlu.read(w, m + "shared_expert.", hidden, moe.sharedExpertIntermediateSize());
-    float[] sharedOut = SwiGlu.apply(shared, x, tokens, hidden);
+    SwiGlu.Weights shared =
+        SwiGlu.read(w, m + "shared_expert.", hidden, moe.sharedExpertIntermediateSize());
+    float[] sharedOut =
+        SwiGlu.apply(shared, x, tokens, hidden, w, SwiGlu.InputNames.of(m + "shared_expert."));
     float[] gate = Ops.linear(w, m + "shared_expert_gate.weight", x, tokens, hidden, 1);
     for (int t = 0; t < tokens; t++) {
       float scale = Ops.sigmoid(gate[t]);
@@ -99,14 +101,22 @@ final class SparseMoe {
   }
 
   private void addExpert(
-      String m, int expert, float[] x, int[] rows, float[] rowWeights, int count, float[] out,
+      String m,
+      int expert,
+      float[] x,
+      int[] rows,
+      float[] rowWeights,
+      int count,
+      float[] out,
       WeightSource w) {
     int hidden = config.hiddenSize();
     float[] gathered = new float[count * hidden];
     for (int i = 0; i < count; i++) {
       System.arraycopy(x, rows[i] * hidden, gathered, i * hidden, hidden);
     }
-    float[] y = SwiGlu.apply(expertWeights(m, expert, w), gathered, count, hidden);
+    float[] y =
+        SwiGlu.apply(
+            expertWeights(m, expert, w), gathered, count, hidden, w, expertInputNames(m, expert));
     for (int i = 0; i < count; i++) {
       int target = rows[i] * hidden;
       float weight = rowWeights[i];
@@ -114,6 +124,15 @@ final class SparseMoe {
         out[target + j] += weight * y[i * hidden + j];
       }
     }
+  }
+
+  /** Per-expert tensor names (Qwen3-Next), or the fused tensors with the expert in brackets. */
+  private SwiGlu.InputNames expertInputNames(String m, int expert) {
+    if (config.architecture() == Architecture.QWEN3_NEXT) {
+      return SwiGlu.InputNames.of(m + "experts." + expert + ".");
+    }
+    String gateUp = m + "experts.gate_up_proj[" + expert + "]";
+    return new SwiGlu.InputNames(gateUp, gateUp, m + "experts.down_proj[" + expert + "]");
   }
 
   private SwiGlu.Weights expertWeights(String m, int expert, WeightSource w) {

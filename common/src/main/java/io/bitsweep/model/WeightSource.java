@@ -28,4 +28,17 @@ public interface WeightSource {
    * [E, out, in]} expert tensor is row {@code r} of expert {@code e}.
    */
   void readRows(String name, long firstRow, int rowCount, float[] dst, int dstOffset);
+
+  /**
+   * Receives the input rows of a linear projection just before the forward pass multiplies them by
+   * weight {@code tensorName}: the first {@code rows · cols} values of {@code x}, row-major, one
+   * row per token. The default does nothing; an activation recorder overrides it, and wrappers
+   * should forward it to the source they wrap. Implementations must not modify or keep {@code x}.
+   *
+   * <p>Every projection of the decoder layers is reported, including routed experts (with the rows
+   * routed to each expert), shared experts and routers. A fused expert tensor {@code [E, out, in]}
+   * is reported once per expert under {@code <tensor>[e]}, such as {@code
+   * model.language_model.layers.0.mlp.experts.gate_up_proj[3]}. The output head is not reported.
+   */
+  default void observeInput(String tensorName, float[] x, int rows, int cols) {}
 }

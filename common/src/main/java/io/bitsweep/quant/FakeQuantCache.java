@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 
 /**
  * A thread-safe, memory-bounded cache of fake-quantized tensors, keyed by (base weight source,
- * tensor name, setting), shared by the configurations of a sweep so that those with a common
- * setting for a tensor quantize it once.
+ * tensor name, variant, setting), shared by the configurations of a sweep so that those with a
+ * common setting for a tensor quantize it once.
  *
  * <p>Eviction is least recently used. A tensor larger than the whole budget is computed and
  * returned but not kept. When several threads request a missing entry at once, one computes it and
@@ -52,19 +52,24 @@ public final class FakeQuantCache {
     }
   }
 
-  /** The key; the source is compared by identity. */
-  private record Key(Object source, String name, QuantSetting setting) {
+  /**
+   * The key; the source is compared by identity. The variant distinguishes tensors derived from the
+   * same source tensor in different ways (such as AWQ scales), and is empty for the tensor itself.
+   */
+  private record Key(Object source, String name, String variant, QuantSetting setting) {
     @Override
     public boolean equals(Object other) {
       return other instanceof Key that
           && source == that.source
           && name.equals(that.name)
+          && variant.equals(that.variant)
           && setting.equals(that.setting);
     }
 
     @Override
     public int hashCode() {
-      return (System.identityHashCode(source) * 31 + name.hashCode()) * 31 + setting.hashCode();
+      int hash = System.identityHashCode(source) * 31 + name.hashCode();
+      return (hash * 31 + variant.hashCode()) * 31 + setting.hashCode();
     }
   }
 
@@ -96,7 +101,16 @@ public final class FakeQuantCache {
    * @param source the base weight source, compared by identity
    */
   public float[] get(Object source, String name, QuantSetting setting, Supplier<float[]> compute) {
-    Key key = new Key(source, name, setting);
+    return get(source, name, "", setting, compute);
+  }
+
+  /**
+   * Same as {@link #get(Object, String, QuantSetting, Supplier)} for a variant of the tensor, such
+   * as its AWQ-scaled form; the variant must identify the values that {@code compute} quantizes.
+   */
+  public float[] get(
+      Object source, String name, String variant, QuantSetting setting, Supplier<float[]> compute) {
+    Key key = new Key(source, name, variant, setting);
     CompletableFuture<float[]> pending;
     CompletableFuture<float[]> mine = null;
     synchronized (this) {
@@ -119,7 +133,13 @@ public final class FakeQuantCache {
 
   /** Returns the cached values for a key without computing or counting, or null. */
   public synchronized float[] peek(Object source, String name, QuantSetting setting) {
-    return values.get(new Key(source, name, setting));
+    return peek(source, name, "", setting);
+  }
+
+  /** Returns the cached values for a variant of a tensor without computing or counting, or null. */
+  public synchronized float[] peek(
+      Object source, String name, String variant, QuantSetting setting) {
+    return values.get(new Key(source, name, variant, setting));
   }
 
   private float[] computeAndStore(

@@ -20,9 +20,15 @@ import java.util.Locale;
  * <p>When the head is tied and the checkpoint still stores {@code lm_head.weight}, MLX computes the
  * logits with the (quantized) embedding, so reading {@code lm_head.weight} returns the
  * fake-quantized embedding.
+ *
+ * <p>Settings with AWQ need a base that applies the scales, a {@link DerivedWeights} such as {@code
+ * io.bitsweep.awq.AwqWeights}: this class quantizes whatever the base returns, and keys the cache
+ * on the base's origin and its transform key for each tensor.
  */
 public final class FakeQuantWeights implements WeightSource {
   private final WeightSource base;
+  private final DerivedWeights derived; // base when it derives tensors, else null
+  private final Object cacheSource;
   private final QuantPlan plan;
   private final FakeQuantCache cache;
   private final String embeddingName;
@@ -30,12 +36,15 @@ public final class FakeQuantWeights implements WeightSource {
   /**
    * Wraps a base source.
    *
-   * @param base the unquantized weights, as read from the checkpoint
+   * @param base the unquantized weights, as read from the checkpoint, or a {@link DerivedWeights}
+   *     over them (required when the plan has AWQ settings)
    * @param plan the configuration resolved against the same checkpoint
    * @param cache the cache shared by every configuration over this base
    */
   public FakeQuantWeights(WeightSource base, QuantPlan plan, FakeQuantCache cache) {
     this.base = base;
+    this.derived = base instanceof DerivedWeights d ? d : null;
+    this.cacheSource = derived == null ? base : derived.origin();
     this.plan = plan;
     this.cache = cache;
     this.embeddingName = findEmbedding(plan);
@@ -71,7 +80,8 @@ public final class FakeQuantWeights implements WeightSource {
     if (setting == null) {
       return base.read(source);
     }
-    return cache.get(base, source, setting, () -> fakeQuantizeAll(source, setting));
+    return cache.get(
+        cacheSource, source, variant(source), setting, () -> fakeQuantizeAll(source, setting));
   }
 
   @Override
@@ -83,7 +93,7 @@ public final class FakeQuantWeights implements WeightSource {
       return;
     }
     int columns = Math.toIntExact(base.info(source).lastDim());
-    float[] cached = cache.peek(base, source, setting);
+    float[] cached = cache.peek(cacheSource, source, variant(source), setting);
     if (cached != null) {
       System.arraycopy(
           cached, Math.toIntExact(firstRow * columns), dst, dstOffset, rowCount * columns);
@@ -93,6 +103,15 @@ public final class FakeQuantWeights implements WeightSource {
     base.readRows(source, firstRow, rowCount, rows, 0);
     AffineQuantizer.of(setting)
         .fakeQuantizeRows(rows, 0, dst, dstOffset, rowCount, columns, base.info(source).dtype());
+  }
+
+  @Override
+  public void observeInput(String tensorName, float[] x, int rows, int cols) {
+    base.observeInput(tensorName, x, rows, cols);
+  }
+
+  private String variant(String name) {
+    return derived == null ? "" : derived.transformKey(name);
   }
 
   /** Maps a dropped tied {@code lm_head.weight} to the embedding it stands for. */
@@ -113,13 +132,13 @@ public final class FakeQuantWeights implements WeightSource {
     if (entry == null || entry.disposition() != Disposition.QUANTIZED) {
       return null;
     }
-    if (entry.setting().awq()) {
-      // TODO: apply AWQ scales (and fold them into the preceding norm) once AWQ lands.
-      throw new UnsupportedOperationException(
+    if (entry.setting().awq() && derived == null) {
+      throw new IllegalStateException(
           String.format(
               Locale.ROOT,
-              "AWQ fake quantization is not implemented yet: %s has setting %s; evaluate the"
-                  + " configuration without awq for now",
+              "Cannot fake-quantize %s with setting %s: AWQ scales come from activation"
+                  + " statistics, so wrap the weights in io.bitsweep.awq.AwqWeights; run `bitsweep"
+                  + " reference` first, which records activation statistics",
               name,
               entry.setting().label()));
     }

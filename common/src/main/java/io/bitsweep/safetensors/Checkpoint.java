@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * The tensors of a Hugging Face checkpoint folder: either one {@code model.safetensors} or shards
  * listed by {@code model.safetensors.index.json}. Every file is memory-mapped and validated when
- * the folder is opened, and every index entry must name a file inside the folder.
+ * the folder is opened, and every index entry must name a file inside the folder that is not a
+ * symbolic link to a file elsewhere ({@link ModelFolder}).
  */
 public final class Checkpoint implements AutoCloseable {
   public static final String SINGLE_FILE = "model.safetensors";
@@ -93,6 +94,7 @@ public final class Checkpoint implements AutoCloseable {
     }
     Path single = dir.resolve(SINGLE_FILE);
     if (Files.isRegularFile(single)) {
+      ModelFolder.requireInside(dir, single);
       return List.of(single);
     }
     throw new CheckpointException(
@@ -139,7 +141,9 @@ public final class Checkpoint implements AutoCloseable {
                 entry.getKey(),
                 fileName));
       }
-      shards.add(shard);
+      if (shards.add(shard)) {
+        ModelFolder.requireInside(dir, shard);
+      }
     }
     return new ArrayList<>(shards);
   }

@@ -37,6 +37,9 @@ public final class SafetensorsFile implements AutoCloseable {
   /** Deepest JSON nesting accepted in a header (a valid header nests three levels). */
   public static final int MAX_HEADER_DEPTH = 16;
 
+  /** What to do about a damaged file, appended to every validation error. */
+  private static final String FIX = "download or export the file again";
+
   private static final int WINDOW_SHIFT = 30; // map the data in 1 GiB windows
   private static final long WINDOW_SIZE = 1L << WINDOW_SHIFT;
   private static final int COPY_CHUNK_BYTES = 1 << 20;
@@ -97,7 +100,7 @@ public final class SafetensorsFile implements AutoCloseable {
       ByteBuffer headerBuffer = ByteBuffer.wrap(headerBytes);
       while (headerBuffer.hasRemaining()) {
         if (channel.read(headerBuffer, 8 + headerBuffer.position()) < 0) {
-          throw fail(path, "the file ended inside the header; it is truncated, download it again");
+          throw fail(path, "the file ended inside the header; it is truncated, so " + FIX);
         }
       }
       long dataStart = 8 + headerLength;
@@ -128,7 +131,8 @@ public final class SafetensorsFile implements AutoCloseable {
           path,
           String.format(
               Locale.ROOT,
-              "the file has %d bytes, fewer than the 8-byte header length; it is truncated",
+              "the file has %d bytes, fewer than the 8-byte header length; it is truncated, so "
+                  + FIX,
               fileSize));
     }
     ByteBuffer lengthBuffer = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -140,7 +144,8 @@ public final class SafetensorsFile implements AutoCloseable {
           String.format(
               Locale.ROOT,
               "header length is %d bytes, expected between 2 and %d; the file is not a"
-                  + " safetensors file or is corrupt",
+                  + " safetensors file or is corrupt, so "
+                  + FIX,
               headerLength,
               MAX_HEADER_BYTES));
     }
@@ -149,7 +154,8 @@ public final class SafetensorsFile implements AutoCloseable {
           path,
           String.format(
               Locale.ROOT,
-              "header length is %d bytes but only %d bytes follow it; the file is truncated",
+              "header length is %d bytes but only %d bytes follow it; the file is truncated, so "
+                  + FIX,
               headerLength,
               fileSize - 8));
     }
@@ -163,10 +169,10 @@ public final class SafetensorsFile implements AutoCloseable {
       root = HEADER_MAPPER.readTree(headerBytes);
     } catch (IOException e) {
       String reason = e.getMessage().split("\n", 2)[0];
-      throw fail(path, "the header is not valid JSON (" + reason + ")");
+      throw fail(path, "the header is not valid JSON (" + reason + "); " + FIX);
     }
     if (root == null || !root.isObject()) {
-      throw fail(path, "the header must be a JSON object, found " + describe(root));
+      throw fail(path, "the header must be a JSON object, found " + describe(root) + "; " + FIX);
     }
     Map<String, TensorInfo> tensors = new TreeMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
@@ -194,7 +200,7 @@ public final class SafetensorsFile implements AutoCloseable {
     try {
       dtype = DType.fromHeader(dtypeNode.asText());
     } catch (IllegalArgumentException e) {
-      throw failTensor(path, name, e.getMessage());
+      throw failTensor(path, name, e.getMessage() + "; " + FIX);
     }
     if (shapeNode == null || !shapeNode.isArray()) {
       throw failTensor(path, name, "\"shape\" is missing or not an array");
@@ -220,7 +226,8 @@ public final class SafetensorsFile implements AutoCloseable {
           String.format(
               Locale.ROOT,
               "data_offsets [%d, %d] lie outside the data section of %d bytes; the file is"
-                  + " truncated or corrupt",
+                  + " truncated or corrupt, so "
+                  + FIX,
               begin,
               end,
               dataSize));
@@ -237,7 +244,8 @@ public final class SafetensorsFile implements AutoCloseable {
           name,
           String.format(
               Locale.ROOT,
-              "data_offsets [%d, %d] hold %d bytes but shape %s x %s needs %d bytes",
+              "data_offsets [%d, %d] hold %d bytes but shape %s x %s needs %d bytes; "
+                  + FIX,
               begin,
               end,
               end - begin,
@@ -260,7 +268,8 @@ public final class SafetensorsFile implements AutoCloseable {
             path,
             String.format(
                 Locale.ROOT,
-                "tensors %s (bytes %d..%d) and %s (bytes %d..%d) overlap; the header is corrupt",
+                "tensors %s (bytes %d..%d) and %s (bytes %d..%d) overlap; the header is corrupt, so "
+                    + FIX,
                 previous.name(),
                 previous.fileOffset() - dataStart,
                 previousEnd - dataStart,

@@ -11,10 +11,10 @@ import org.slf4j.LoggerFactory;
  * activations A and weights W both row-major (W is {@code [out_features, in_features]}).
  *
  * <p>Backends: {@code vector} (JDK Vector API tiles on the shared {@link Parallel} pool), {@code
- * blas} (sgemm of {@code dev.ludovic.netlib}, native when a system BLAS is loaded, Java
- * otherwise), {@code scalar} (plain loops) and {@code auto}. The system property {@value
- * #BACKEND_PROPERTY} picks one; {@code auto} uses native BLAS for matrix-matrix shapes when a native
- * library is loaded, and the vector kernels otherwise.
+ * blas} (sgemm of {@code dev.ludovic.netlib}, native when a system BLAS is loaded, Java otherwise),
+ * {@code scalar} (plain loops) and {@code auto}. The system property {@value #BACKEND_PROPERTY}
+ * picks one; {@code auto} uses native BLAS for matrix-matrix shapes when a native library is
+ * loaded, and the vector kernels otherwise.
  *
  * <p>With the vector and scalar backends every element of C is one fixed chain of fused
  * multiply-adds over K, so a row's result does not depend on the other rows in the batch. BLAS
@@ -70,17 +70,17 @@ public final class Gemm {
     }
   }
 
-  /** The backend chosen by {@value #BACKEND_PROPERTY}. */
+  /** Returns the backend chosen by {@value #BACKEND_PROPERTY}. */
   public static Backend configuredBackend() {
     return CONFIGURED;
   }
 
-  /** Whether {@code BLAS.getInstance()} is a native (JNI) BLAS rather than netlib's Java code. */
+  /** Returns whether {@code BLAS.getInstance()} is a native (JNI) BLAS, not netlib's Java code. */
   public static boolean nativeBlasLoaded() {
     return BlasHolder.NATIVE;
   }
 
-  /** The class of {@code BLAS.getInstance()}, for logs and benchmark reports. */
+  /** Returns the class of {@code BLAS.getInstance()}, for logs and benchmark reports. */
   public static String blasImplementation() {
     return BlasHolder.INSTANCE.getClass().getName();
   }
@@ -97,11 +97,19 @@ public final class Gemm {
   }
 
   /**
-   * Computes {@code C[t, n] = A[t, k] · W[n, k]ᵀ} where A starts at {@code aOff}, W at {@code
-   * wOff} and C at {@code cOff}, all row-major and contiguous. C is overwritten.
+   * Computes {@code C[t, n] = A[t, k] · W[n, k]ᵀ} where A starts at {@code aOff}, W at {@code wOff}
+   * and C at {@code cOff}, all row-major and contiguous. C is overwritten.
    */
   public static void multiply(
-      Backend backend, float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n,
+      Backend backend,
+      float[] a,
+      int aOff,
+      float[] w,
+      int wOff,
+      float[] c,
+      int cOff,
+      int t,
+      int n,
       int k) {
     checkBounds("A", a, aOff, t, k);
     checkBounds("W", w, wOff, n, k);
@@ -135,7 +143,8 @@ public final class Gemm {
       throw new IllegalArgumentException(
           String.format(
               Locale.ROOT,
-              "Cannot multiply: %s needs %d x %d = %d floats from offset %d, but its array holds %d",
+              "Cannot multiply: %s needs %d x %d = %d floats from offset %d, but its array holds"
+                  + " %d",
               label,
               rows,
               cols,
@@ -146,7 +155,15 @@ public final class Gemm {
   }
 
   private static void multiplyTiled(
-      boolean vector, float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n,
+      boolean vector,
+      float[] a,
+      int aOff,
+      float[] w,
+      int wOff,
+      float[] c,
+      int cOff,
+      int t,
+      int n,
       int k) {
     int rowBlocks = (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
     int tokenBlocks = (t + TOKENS_PER_TASK - 1) / TOKENS_PER_TASK;
@@ -187,8 +204,22 @@ public final class Gemm {
           int n0 = (task % rowBlocks) * ROWS_PER_TASK * 4;
           int nn = Math.min(n, n0 + ROWS_PER_TASK * 4) - n0;
           blas.sgemm(
-              "T", "N", nn, tn, k, 1f, w, wOff + n0 * k, k, a, aOff + t0 * k, k, 0f, c,
-              cOff + t0 * n + n0, n);
+              "T",
+              "N",
+              nn,
+              tn,
+              k,
+              1f,
+              w,
+              wOff + n0 * k,
+              k,
+              a,
+              aOff + t0 * k,
+              k,
+              0f,
+              c,
+              cOff + t0 * n + n0,
+              n);
         });
   }
 

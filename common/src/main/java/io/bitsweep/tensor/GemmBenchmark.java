@@ -5,9 +5,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Prints the throughput of every {@link Gemm} backend on the matrix shapes of a Qwen3.5-0.8B
- * layer, one aligned line per backend and shape. Run with {@code java --add-modules
- * jdk.incubator.vector -cp <classpath> io.bitsweep.tensor.GemmBenchmark [tokens]}.
+ * Prints the throughput of every {@link Gemm} backend on the matrix shapes of a Qwen3.5-0.8B layer,
+ * one aligned line per backend and shape. Run with {@code java --add-modules jdk.incubator.vector
+ * -cp <classpath> io.bitsweep.tensor.GemmBenchmark [tokens]}.
  */
 public final class GemmBenchmark {
   private static final int[][] SHAPES = {
@@ -27,7 +27,8 @@ public final class GemmBenchmark {
         Parallel.parallelism(),
         VectorOps.VECTOR_API,
         Gemm.blasImplementation());
-    System.out.printf(Locale.ROOT, "%-8s %6s %6s %6s %10s %10s%n", "backend", "T", "N", "K", "ms", "GFLOP/s");
+    System.out.printf(
+        Locale.ROOT, "%-8s %6s %6s %6s %10s %10s%n", "backend", "T", "N", "K", "ms", "GFLOP/s");
     for (int tokens : tokenCounts) {
       for (int[] shape : SHAPES) {
         run(tokens, shape[0], shape[1]);
@@ -47,12 +48,20 @@ public final class GemmBenchmark {
         double seconds = time(backend, a, w, c, tokens, n, k);
         double gflops = 2.0 * tokens * n * k / seconds / 1e9;
         System.out.printf(
-            Locale.ROOT, "%-8s %6d %6d %6d %10.2f %10.1f%n", backend, tokens, n, k, seconds * 1e3, gflops);
+            Locale.ROOT,
+            "%-8s %6d %6d %6d %10.2f %10.1f%n",
+            backend,
+            tokens,
+            n,
+            k,
+            seconds * 1e3,
+            gflops);
       }
     }
   }
 
-  private static double time(Backend backend, float[] a, float[] w, float[] c, int t, int n, int k) {
+  private static double time(
+      Backend backend, float[] a, float[] w, float[] c, int t, int n, int k) {
     for (int i = 0; i < 3; i++) {
       Gemm.multiply(backend, a, 0, w, 0, c, 0, t, n, k);
     }

@@ -7,9 +7,9 @@ import java.util.function.IntConsumer;
 
 /**
  * The engine's shared fork/join pool. Matrix products, attention heads and DeltaNet heads split
- * their work into index ranges and run them here, so nested calls from several threads (for
- * example several Spark tasks in one executor) share one set of workers instead of oversubscribing
- * the cores.
+ * their work into index ranges and run them here, so nested calls from several threads (for example
+ * several Spark tasks in one executor) share one set of workers instead of oversubscribing the
+ * cores.
  */
 public final class Parallel {
   /** System property that sets the worker count; defaults to the available processors. */
@@ -34,7 +34,11 @@ public final class Parallel {
       // fall through to the error below
     }
     throw new IllegalArgumentException(
-        "Invalid -D" + THREADS_PROPERTY + "=" + value + ": expected a positive integer worker count");
+        "Invalid -D"
+            + THREADS_PROPERTY
+            + "="
+            + value
+            + ": expected a positive integer worker count");
   }
 
   /** Number of worker threads in the shared pool. */

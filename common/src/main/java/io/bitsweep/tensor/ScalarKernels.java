@@ -10,8 +10,18 @@ final class ScalarKernels {
 
   /** Same contract as {@link VectorKernels#multiplyBlock}. */
   static void multiplyBlock(
-      float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int n, int k, int t0, int t1,
-      int n0, int n1) {
+      float[] a,
+      int aOff,
+      float[] w,
+      int wOff,
+      float[] c,
+      int cOff,
+      int n,
+      int k,
+      int t0,
+      int t1,
+      int n0,
+      int n1) {
     for (int t = t0; t < t1; t++) {
       for (int j = n0; j < n1; j++) {
         c[cOff + t * n + j] = dot(a, aOff + t * k, w, wOff + j * k, k);
@@ -29,8 +39,21 @@ final class ScalarKernels {
 
   /** {@link VectorOps#deltaRuleStep} for state columns {@code [from, dv)}. */
   static void deltaRuleColumns(
-      float[] state, int so, int dk, int dv, float[] q, int qo, float[] k, int ko, float[] v, int vo,
-      float alpha, float beta, float[] out, int oo, int from) {
+      float[] state,
+      int so,
+      int dk,
+      int dv,
+      float[] q,
+      int qo,
+      float[] k,
+      int ko,
+      float[] v,
+      int vo,
+      float alpha,
+      float beta,
+      float[] out,
+      int oo,
+      int from) {
     for (int j = from; j < dv; j++) {
       float m = 0f;
       for (int r = 0; r < dk; r++) {

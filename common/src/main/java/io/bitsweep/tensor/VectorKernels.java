@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels. Only {@link Gemm} and {@link VectorOps} load this class, and only when the
  * {@code jdk.incubator.vector} module is present.
  *
- * <p>Every output element of a matrix product is computed the same way, whichever tile it falls
- * in: lanewise fused multiply-adds over whole vectors of K, a fixed tree of lanewise adds across
- * the lanes, then the K tail with scalar fused multiply-adds. A row's result therefore does not
- * depend on how many other rows are in the batch or how the work was split between threads.
+ * <p>Every output element of a matrix product is computed the same way, whichever tile it falls in:
+ * lanewise fused multiply-adds over whole vectors of K, a fixed tree of lanewise adds across the
+ * lanes, then the K tail with scalar fused multiply-adds. A row's result therefore does not depend
+ * on how many other rows are in the batch or how the work was split between threads.
  *
  * <p>The lane sum avoids {@code reduceLanes(ADD)}: its order is unspecified, and compiled and
  * interpreted code were seen to round differently, which made a row depend on its tile.
@@ -52,13 +52,23 @@ final class VectorKernels {
   }
 
   /**
-   * Computes {@code C[t, j] = dot(A[t, :], W[j, :])} for t in {@code [t0, t1)} and j in {@code
-   * [n0, n1)}, where A is {@code [T, k]} at {@code aOff}, W is {@code [N, k]} at {@code wOff} and C
-   * is {@code [T, n]} at {@code cOff}, all row-major.
+   * Computes {@code C[t, j] = dot(A[t, :], W[j, :])} for t in {@code [t0, t1)} and j in {@code [n0,
+   * n1)}, where A is {@code [T, k]} at {@code aOff}, W is {@code [N, k]} at {@code wOff} and C is
+   * {@code [T, n]} at {@code cOff}, all row-major.
    */
   static void multiplyBlock(
-      float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int n, int k, int t0, int t1,
-      int n0, int n1) {
+      float[] a,
+      int aOff,
+      float[] w,
+      int wOff,
+      float[] c,
+      int cOff,
+      int n,
+      int k,
+      int t0,
+      int t1,
+      int n0,
+      int n1) {
     int t = t0;
     for (; t + 4 <= t1; t += 4) {
       int j = n0;
@@ -162,7 +172,9 @@ final class VectorKernels {
     FloatVector s = FloatVector.zero(SPECIES);
     int bound = SPECIES.loopBound(n);
     for (int i = 0; i < bound; i += LANES) {
-      s = FloatVector.fromArray(SPECIES, a, a0 + i).fma(FloatVector.fromArray(SPECIES, b, b0 + i), s);
+      s =
+          FloatVector.fromArray(SPECIES, a, a0 + i)
+              .fma(FloatVector.fromArray(SPECIES, b, b0 + i), s);
     }
     return finish(s, a, a0, b, b0, bound, n);
   }
@@ -230,14 +242,28 @@ final class VectorKernels {
 
   /** Same contract as {@link VectorOps#deltaRuleStep}. */
   static void deltaRuleStep(
-      float[] state, int so, int dk, int dv, float[] q, int qo, float[] k, int ko, float[] v, int vo,
-      float alpha, float beta, float[] out, int oo) {
+      float[] state,
+      int so,
+      int dk,
+      int dv,
+      float[] q,
+      int qo,
+      float[] k,
+      int ko,
+      float[] v,
+      int vo,
+      float alpha,
+      float beta,
+      float[] out,
+      int oo) {
     int c = 0;
     for (; c + LANES <= dv; c += LANES) {
       // m = Sᵀk for this block of columns, from the undecayed state.
       FloatVector m = FloatVector.zero(SPECIES);
       for (int r = 0; r < dk; r++) {
-        m = FloatVector.fromArray(SPECIES, state, so + r * dv + c).fma(FloatVector.broadcast(SPECIES, k[ko + r]), m);
+        m =
+            FloatVector.fromArray(SPECIES, state, so + r * dv + c)
+                .fma(FloatVector.broadcast(SPECIES, k[ko + r]), m);
       }
       FloatVector delta = FloatVector.fromArray(SPECIES, v, vo + c).sub(m.mul(alpha)).mul(beta);
       // S ← αS + k δᵀ, then o = Sᵀq.
@@ -252,7 +278,8 @@ final class VectorKernels {
       o.intoArray(out, oo + c);
     }
     if (c < dv) {
-      ScalarKernels.deltaRuleColumns(state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo, c);
+      ScalarKernels.deltaRuleColumns(
+          state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo, c);
     }
   }
 }

@@ -31,7 +31,8 @@ public final class VectorOps {
   }
 
   /** Sets {@code y[y0 + i] = beta * y[y0 + i] + alpha * x[x0 + i]} for {@code n} elements. */
-  public static void scaleAndAdd(float beta, float[] y, int y0, float alpha, float[] x, int x0, int n) {
+  public static void scaleAndAdd(
+      float beta, float[] y, int y0, float alpha, float[] x, int x0, int n) {
     if (VECTOR_API) {
       VectorKernels.scaleAndAdd(beta, y, y0, alpha, x, x0, n);
       return;
@@ -54,18 +55,31 @@ public final class VectorOps {
 
   /**
    * Advances the gated delta rule of one head by one token. {@code state} is {@code S [dk, dv]}
-   * row-major at {@code so}; q and k hold dk values, v and out dv values. In order: decay {@code
-   * S ← alpha·S}, read {@code m = Sᵀk}, delta {@code d = beta·(v − m)}, write {@code S ← S + k dᵀ},
+   * row-major at {@code so}; q and k hold dk values, v and out dv values. In order: decay {@code S
+   * ← alpha·S}, read {@code m = Sᵀk}, delta {@code d = beta·(v − m)}, write {@code S ← S + k dᵀ},
    * and read out {@code out = Sᵀq} after the write. The read uses the undecayed state times alpha,
    * which equals the decayed read up to rounding.
    */
   public static void deltaRuleStep(
-      float[] state, int so, int dk, int dv, float[] q, int qo, float[] k, int ko, float[] v, int vo,
-      float alpha, float beta, float[] out, int oo) {
+      float[] state,
+      int so,
+      int dk,
+      int dv,
+      float[] q,
+      int qo,
+      float[] k,
+      int ko,
+      float[] v,
+      int vo,
+      float alpha,
+      float beta,
+      float[] out,
+      int oo) {
     if (VECTOR_API) {
       VectorKernels.deltaRuleStep(state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo);
     } else {
-      ScalarKernels.deltaRuleColumns(state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo, 0);
+      ScalarKernels.deltaRuleColumns(
+          state, so, dk, dv, q, qo, k, ko, v, vo, alpha, beta, out, oo, 0);
     }
   }
 }

@@ -86,6 +86,11 @@ class PrefixTreeEvaluatorTest {
     assertThat(together.work().stagesIndependent()).isEqualTo(50);
     assertThat(together.work().stagesRun()).isEqualTo(1 + 2 * 7 + (3 + 1) + 4);
     assertThat(together.work().costFraction()).isLessThan(0.6);
+    List<List<String>> signatures = new ArrayList<>();
+    candidates.forEach(c -> signatures.add(c.signatures()));
+    WorkCount planned = PrefixTreePlan.count(signatures, StageCosts.of(model.config(), tensors()));
+    assertThat(planned.stagesRun()).as("planned stages").isEqualTo(together.work().stagesRun());
+    assertThat(planned.costFraction()).isEqualTo(together.work().costFraction());
   }
 
   private PrefixTreeEvaluator evaluator() {

@@ -66,7 +66,7 @@ class KldPipelineTest {
       int target = random.nextInt(VOCAB);
       positions.add(
           ReferencePosition.of(
-              logits, position * VOCAB, VOCAB, target, ReferenceEncoding.defaultTopK()));
+              logits, position * VOCAB, VOCAB, target, ReferenceEncoding.defaultEncoding()));
     }
     return positions;
   }

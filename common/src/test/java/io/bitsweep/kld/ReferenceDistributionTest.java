@@ -192,8 +192,9 @@ class ReferenceDistributionTest {
 
   @Test
   void bytesPerPosition() {
-    assertThat(ReferenceEncoding.defaultTopK().topK()).isEqualTo(32);
-    assertThat(ReferenceEncoding.defaultTopK().bytesPerPosition(248_320)).isEqualTo(260);
+    assertThat(ReferenceEncoding.topK(32).bytesPerPosition(248_320)).isEqualTo(260);
+    assertThat(ReferenceEncoding.defaultEncoding().bytesPerPosition(248_320)).isEqualTo(1028);
+    assertThat(ReferenceEncoding.sampledTail(128, 120).bytesPerPosition(248_320)).isEqualTo(1988);
     assertThat(ReferenceEncoding.topK(8).bytesPerPosition(248_320)).isEqualTo(68);
     assertThat(ReferenceEncoding.full().bytesPerPosition(248_320)).isEqualTo(993_280);
     float[] logits = LogitsTest.randomLogits(new Random(13), 100, 1f);
@@ -213,10 +214,10 @@ class ReferenceDistributionTest {
   void rejectsInvalidEncodings() {
     assertThatThrownBy(() -> ReferenceEncoding.topK(0))
         .hasMessage("Invalid reference encoding: top-k size is 0, expected at least 1");
-    assertThatThrownBy(() -> new ReferenceEncoding(ReferenceEncoding.Form.FULL, 4))
+    assertThatThrownBy(() -> new ReferenceEncoding(ReferenceEncoding.Form.FULL, 4, 0))
         .hasMessage(
-            "Invalid reference encoding: the full form stores every token, so top-k must be 0,"
-                + " found 4");
+            "Invalid reference encoding: the full form stores every token, so top-k and tail"
+                + " samples must be 0, found 4 and 0");
     float[] logits = new float[10];
     assertThatThrownBy(() -> ReferencePosition.of(logits, 0, 10, 0, ReferenceEncoding.topK(11)))
         .hasMessage("Invalid top-k size 11: expected a value in [1, 10] (the vocabulary)");

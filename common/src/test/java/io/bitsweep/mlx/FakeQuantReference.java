@@ -5,9 +5,9 @@ import io.bitsweep.safetensors.TensorInfo;
 import io.bitsweep.tensor.Floats;
 
 /**
- * Replaces every zero-centred norm weight {@code w} of a Qwen weight source by {@code bf16(1 + w)
- * - 1}, the value that an MLX model, which stores {@code bf16(1 + w)}, gives back. Wrapped around
- * the quant package's fake-quantized weights, it yields the weights an MLX folder holds.
+ * Replaces every zero-centred norm weight {@code w} of a Qwen weight source by {@code bf16(1 + w) -
+ * 1}, the value that an MLX model, which stores {@code bf16(1 + w)}, gives back. Wrapped around the
+ * quant package's fake-quantized weights, it yields the weights an MLX folder holds.
  */
 final class FakeQuantReference implements WeightSource {
   private final WeightSource source;
@@ -51,7 +51,9 @@ final class FakeQuantReference implements WeightSource {
     return out;
   }
 
-  /** The Qwen norms stored as {@code 1 + w}: layer norms, the final norm, q_norm and k_norm. */
+  /**
+   * Returns whether a tensor is a Qwen norm stored as {@code 1 + w}: layer, final, q and k norms.
+   */
   private static boolean isZeroCentredNorm(String name) {
     return name.endsWith("input_layernorm.weight")
         || name.endsWith("post_attention_layernorm.weight")

@@ -3,6 +3,9 @@ package io.bitsweep.mlx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bitsweep.SharedModels;
 import io.bitsweep.mlx.MlxWriter.Options;
 import io.bitsweep.mlx.MlxWriter.Summary;
@@ -17,9 +20,6 @@ import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.quant.QuantPlan.HeadTying;
 import io.bitsweep.quant.QuantSetting;
 import io.bitsweep.safetensors.Checkpoint;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +48,8 @@ class MlxReaderTest {
       HeadTying tying = HeadTying.detect(checkpoint.configJson(), checkpoint.tensors());
       QuantPlan plan = QuantPlan.resolve(config, checkpoint.tensors(), tying);
       WeightSource fakeQuantized =
-          new FakeQuantWeights(new CheckpointWeights(checkpoint), plan, new FakeQuantCache(1L << 26));
+          new FakeQuantWeights(
+              new CheckpointWeights(checkpoint), plan, new FakeQuantCache(1L << 26));
       ForwardPass pass = new ForwardPass(modelConfig);
       WeightSource roundedNorms =
           modelConfig.architecture().zeroCenteredNorms()
@@ -75,7 +76,8 @@ class MlxReaderTest {
             "{\"default\": 4, \"groups\": {\"mlp_down\": \"3/32\", \"gdn_out\": \"bf16\","
                 + " \"lm_head\": 8, \"attn_qkv@3-3\": 6}}",
             "test");
-    Logits logits = logits(SharedModels.require(SharedModels.QWEN35_TINY), mixed, temp.resolve("mlx"));
+    Logits logits =
+        logits(SharedModels.require(SharedModels.QWEN35_TINY), mixed, temp.resolve("mlx"));
     assertThat(logits.mlx()).isEqualTo(logits.reference());
     // Storing 1 + w in bf16 loses low bits of small norm weights, so the MLX model differs a
     // little from the fake-quantized checkpoint whose norms keep w.
@@ -88,16 +90,33 @@ class MlxReaderTest {
   void qwen35MoeLogitsMatchFakeQuant() throws IOException {
     Path model = TinyCheckpoints.qwen35Moe(temp.resolve("moe"));
     QuantConfig config =
-        QuantConfig.parse("{\"default\": 4, \"groups\": {\"expert_up\": 2, \"router\": 8}}", "test");
+        QuantConfig.parse(
+            "{\"default\": 4, \"groups\": {\"expert_up\": 2, \"router\": 8}}", "test");
     Logits logits = logits(model, config, temp.resolve("mlx"));
     assertThat(logits.mlx()).isEqualTo(logits.reference());
+  }
+
+  @Test
+  void tiedQwen35MoeDropsHead() throws IOException {
+    Path model = TinyCheckpoints.qwen35MoeTied(temp.resolve("tied"));
+    QuantConfig config = QuantConfig.parse("{\"default\": 4, \"groups\": {\"embed\": 6}}", "test");
+    Path out = temp.resolve("mlx");
+    Logits logits = logits(model, config, out);
+
+    assertThat(logits.mlx()).isEqualTo(logits.reference());
+    try (MlxModel written = MlxReader.open(out)) {
+      assertThat(written.tensors().keySet()).noneMatch(name -> name.contains("lm_head"));
+      assertThat(written.setting("language_model.model.embed_tokens"))
+          .isEqualTo(QuantSetting.affine(6, 64));
+    }
   }
 
   @Test
   void qwen3NextLogitsMatchFakeQuant() throws IOException {
     Path model = TinyCheckpoints.qwen3Next(temp.resolve("next"));
     QuantConfig config =
-        QuantConfig.parse("{\"default\": \"5/32\", \"groups\": {\"expert_down\": 3, \"gdn_in\": 8}}", "test");
+        QuantConfig.parse(
+            "{\"default\": \"5/32\", \"groups\": {\"expert_down\": 3, \"gdn_in\": 8}}", "test");
     Logits logits = logits(model, config, temp.resolve("mlx"));
     assertThat(logits.mlx()).isEqualTo(logits.reference());
   }
@@ -117,18 +136,23 @@ class MlxReaderTest {
   void mlxLmStyleConfigReads() throws IOException {
     Path out = temp.resolve("mlx");
     QuantConfig mixed =
-        QuantConfig.parse("{\"default\": 4, \"groups\": {\"lm_head\": 8, \"gdn_out\": \"bf16\"}}", "test");
+        QuantConfig.parse(
+            "{\"default\": 4, \"groups\": {\"lm_head\": 8, \"gdn_out\": \"bf16\"}}", "test");
     Logits expected = logits(SharedModels.require(SharedModels.QWEN35_TINY), mixed, out);
 
     // mlx-lm's dynamic quantization writes entries without "mode", and readers must not need the
     // index, which mlx_lm.load ignores.
     Path config = out.resolve("config.json");
     String text = Files.readString(config).replaceAll(",\\s*\"mode\": \"affine\"", "");
-    text = text.replace(
-        "\"language_model.lm_head\": {\n            \"group_size\": 64,\n", "\"language_model.lm_head\": {\n");
+    text =
+        text.replace(
+            "\"language_model.lm_head\": {\n            \"group_size\": 64,\n",
+            "\"language_model.lm_head\": {\n");
     Files.writeString(config, text);
     Files.delete(out.resolve("model.safetensors.index.json"));
-    assertThat(text).doesNotContain("\"mode\"").contains("\"language_model.lm_head\": {\n            \"bits\": 8");
+    assertThat(text)
+        .doesNotContain("\"mode\"")
+        .contains("\"language_model.lm_head\": {\n            \"bits\": 8");
 
     try (MlxModel model = MlxReader.open(out)) {
       assertThat(model.setting("language_model.lm_head")).isEqualTo(QuantSetting.affine(8, 64));
@@ -144,15 +168,22 @@ class MlxReaderTest {
     QuantConfig mixed =
         QuantConfig.parse("{\"default\": 4, \"groups\": {\"lm_head\": \"8/32\"}}", "test");
     Summary summary =
-        MlxWriter.write(SharedModels.require(SharedModels.QWEN35_TINY), mixed, out, Options.defaults());
+        MlxWriter.write(
+            SharedModels.require(SharedModels.QWEN35_TINY), mixed, out, Options.defaults());
 
     String text = MlxReader.inspect(out);
     String[] lines = text.split("\n");
     assertThat(lines[0]).isEqualTo("MLX model " + out);
     assertThat(lines[2]).matches("tensor +dtype +shape +bits +group +bytes");
-    assertThat(text).containsPattern("\\nlanguage_model\\.lm_head\\.weight +U32 +\\[2048, 32\\] +8 +32 +262144\\n");
-    assertThat(text).containsPattern("\\nlanguage_model\\.lm_head\\.scales +BF16 +\\[2048, 4\\] +8 +32 +16384\\n");
-    assertThat(text).containsPattern("\\nlanguage_model\\.model\\.norm\\.weight +BF16 +\\[128\\] +- +- +256\\n");
+    assertThat(text)
+        .containsPattern(
+            "\\nlanguage_model\\.lm_head\\.weight +U32 +\\[2048, 32\\] +8 +32 +262144\\n");
+    assertThat(text)
+        .containsPattern(
+            "\\nlanguage_model\\.lm_head\\.scales +BF16 +\\[2048, 4\\] +8 +32 +16384\\n");
+    assertThat(text)
+        .containsPattern(
+            "\\nlanguage_model\\.model\\.norm\\.weight +BF16 +\\[128\\] +- +- +256\\n");
     assertThat(text)
         .contains(
             String.format(
@@ -189,7 +220,9 @@ class MlxReaderTest {
     assertThatThrownBy(() -> MlxReader.open(out))
         .isInstanceOf(MlxException.class)
         .hasMessage(
-            "Cannot open " + out + ": model.embed_tokens.scales exists, but config.json has no"
+            "Cannot open "
+                + out
+                + ": model.embed_tokens.scales exists, but config.json has no"
                 + " quantization block; the config does not belong to these tensors");
   }
 
@@ -207,7 +240,9 @@ class MlxReaderTest {
     assertThatThrownBy(() -> MlxReader.open(out))
         .isInstanceOf(MlxException.class)
         .hasMessage(
-            "Cannot open " + out + ": quantized module model.embed_tokens does not match"
+            "Cannot open "
+                + out
+                + ": quantized module model.embed_tokens does not match"
                 + " config.json: with 3 bits and group size 64, scales [2048, 2] imply a weight of"
                 + " shape [2048, 12], found [2048, 16]");
   }
@@ -232,7 +267,9 @@ class MlxReaderTest {
     assertThatThrownBy(() -> MlxReader.open(out))
         .isInstanceOf(MlxException.class)
         .hasMessage(
-            "Cannot open " + out + ": config.json quantizes module model.layers.1.mlp.down_proj,"
+            "Cannot open "
+                + out
+                + ": config.json quantizes module model.layers.1.mlp.down_proj,"
                 + " but model.layers.1.mlp.down_proj.scales is missing; mlx-lm would fail to load"
                 + " this folder");
   }
@@ -248,7 +285,8 @@ class MlxReaderTest {
     Path config = out.resolve("config.json");
     // Two layers of weights read with a one-layer config: layer 1's tensors are unexplained.
     Files.writeString(
-        config, Files.readString(config).replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1"));
+        config,
+        Files.readString(config).replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1"));
 
     try (MlxModel model = MlxReader.open(out)) {
       assertThatThrownBy(model::weights)

@@ -27,8 +27,8 @@ class MlxSizeTest {
           "{\"default\": \"3/32\"}",
           "{\"default\": \"8/128\"}",
           "{\"default\": \"bf16\"}",
-          "{\"default\": 4, \"groups\": {\"embed\": 6, \"lm_head\": \"8/32\", \"gdn_out\": \"bf16\","
-              + " \"mlp_down@2-5\": \"2/128\", \"attn_qkv\": \"5/64\"}}");
+          "{\"default\": 4, \"groups\": {\"embed\": 6, \"lm_head\": \"8/32\", \"gdn_out\":"
+              + " \"bf16\", \"mlp_down@2-5\": \"2/128\", \"attn_qkv\": \"5/64\"}}");
 
   private static final List<String> MOE_CONFIGS =
       List.of(
@@ -49,10 +49,13 @@ class MlxSizeTest {
       String label = configs.get(i);
 
       assertThat(summary.tensorBytes()).as("tensor bytes of %s", label).isEqualTo(plan.mlxBytes());
-      assertThat(summary.parameterCount()).as("parameters of %s", label).isEqualTo(plan.parameterCount());
+      assertThat(summary.parameterCount())
+          .as("parameters of %s", label)
+          .isEqualTo(plan.parameterCount());
       assertThat(summary.bitsPerWeight()).as("bpw of %s", label).isEqualTo(plan.bitsPerWeight());
       long indexTotal =
-          new ObjectMapper().readTree(out.resolve("model.safetensors.index.json").toFile())
+          new ObjectMapper()
+              .readTree(out.resolve("model.safetensors.index.json").toFile())
               .at("/metadata/total_size")
               .asLong();
       assertThat(indexTotal).as("index total_size of %s", label).isEqualTo(plan.mlxBytes());
@@ -67,7 +70,9 @@ class MlxSizeTest {
       assertThat(files).as("shard file sizes of %s", label).isEqualTo(summary.shardFileBytes());
       try (MlxModel written = MlxReader.open(out)) {
         assertThat(written.tensorBytes()).isEqualTo(plan.mlxBytes());
-        assertThat(written.parameterCount()).as("reader's parameters of %s", label).isEqualTo(plan.parameterCount());
+        assertThat(written.parameterCount())
+            .as("reader's parameters of %s", label)
+            .isEqualTo(plan.parameterCount());
       }
     }
   }

@@ -13,7 +13,6 @@ import io.bitsweep.model.WeightSource;
 import io.bitsweep.quant.AffineQuantizer;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantConfigException;
-import io.bitsweep.quant.QuantSetting;
 import io.bitsweep.quant.QuantizedTensor;
 import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.SafetensorsFile;
@@ -93,14 +92,15 @@ class MlxWriterTest {
     try (SafetensorsFile file = SafetensorsFile.open(out.resolve("model.safetensors"))) {
       Map<String, TensorInfo> tensors = file.tensors();
       assertThat(file.metadata()).containsExactly(Map.entry("format", "mlx"));
-      assertThat(tensors).containsKeys(
-          "language_model.lm_head.weight",
-          "language_model.lm_head.scales",
-          "language_model.lm_head.biases",
-          "language_model.model.embed_tokens.weight",
-          "language_model.model.norm.weight",
-          LM + "3.self_attn.q_norm.weight",
-          LM + "0.linear_attn.A_log");
+      assertThat(tensors)
+          .containsKeys(
+              "language_model.lm_head.weight",
+              "language_model.lm_head.scales",
+              "language_model.lm_head.biases",
+              "language_model.model.embed_tokens.weight",
+              "language_model.model.norm.weight",
+              LM + "3.self_attn.q_norm.weight",
+              LM + "0.linear_attn.A_log");
       assertThat(tensors.keySet()).noneMatch(n -> n.contains("visual") || n.contains("mtp"));
       assertThat(tensors.keySet()).allMatch(n -> n.startsWith("language_model."));
       TensorInfo conv = tensors.get(LM + "0.linear_attn.conv1d.weight");
@@ -143,7 +143,8 @@ class MlxWriterTest {
     written.fieldNames().forEachRemaining(keys::add);
     assertThat(keys).as("top-level keys sorted").isSorted();
     String text = Files.readString(out.resolve("config.json"));
-    assertThat(text).startsWith("{\n    \"architectures\": [\n        \"Qwen3_5ForConditionalGeneration\"");
+    assertThat(text)
+        .startsWith("{\n    \"architectures\": [\n        \"Qwen3_5ForConditionalGeneration\"");
   }
 
   @Test
@@ -175,7 +176,8 @@ class MlxWriterTest {
       expected.put(LM + layer + ".linear_attn.out_proj", JSON.valueToTree(false));
     }
     assertThat(entries).isEqualTo(expected);
-    assertThat(quantization).isEqualTo(readJson(out.resolve("config.json")).get("quantization_config"));
+    assertThat(quantization)
+        .isEqualTo(readJson(out.resolve("config.json")).get("quantization_config"));
     try (Checkpoint written = Checkpoint.open(out)) {
       assertThat(written.info(LM + "0.linear_attn.out_proj.weight").dtype()).isEqualTo(DType.BF16);
       assertThat(written.contains(LM + "0.linear_attn.out_proj.scales")).isFalse();
@@ -192,27 +194,63 @@ class MlxWriterTest {
 
     try (Checkpoint source = Checkpoint.open(qwenTiny());
         Checkpoint written = Checkpoint.open(out)) {
-      assertSameQuantization(source, HF + "4.mlp.gate_proj.weight", written, LM + "4.mlp.gate_proj", 3, 64);
-      assertSameQuantization(source, HF + "1.linear_attn.in_proj_qkv.weight", written, LM + "1.linear_attn.in_proj_qkv", 5, 32);
+      assertSameQuantization(
+          source, HF + "4.mlp.gate_proj.weight", written, LM + "4.mlp.gate_proj", 3, 64);
+      assertSameQuantization(
+          source,
+          HF + "1.linear_attn.in_proj_qkv.weight",
+          written,
+          LM + "1.linear_attn.in_proj_qkv",
+          5,
+          32);
       assertSameQuantization(source, "lm_head.weight", written, "language_model.lm_head", 5, 32);
     }
   }
 
   /** Checks words, scales and biases against AffineQuantizer run on the whole source tensor. */
   static void assertSameQuantization(
-      Checkpoint source, String sourceName, Checkpoint written, String module, int bits, int groupSize) {
+      Checkpoint source,
+      String sourceName,
+      Checkpoint written,
+      String module,
+      int bits,
+      int groupSize) {
     TensorInfo info = source.info(sourceName);
     QuantizedTensor expected =
         new AffineQuantizer(bits, groupSize)
             .quantize(source.readFloats(sourceName), info.shape(), info.dtype());
     TensorInfo packed = written.info(module + ".weight");
-    ByteBuffer bytes = ByteBuffer.allocate((int) packed.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate((int) packed.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
     written.readBytes(module + ".weight", 0, bytes);
     int[] words = new int[expected.words().length];
     bytes.flip().asIntBuffer().get(words);
     assertThat(words).as("packed words of %s", module).isEqualTo(expected.words());
     assertThat(written.readFloats(module + ".scales")).isEqualTo(expected.scales());
     assertThat(written.readFloats(module + ".biases")).isEqualTo(expected.biases());
+  }
+
+  @Test
+  void smallChunksGiveSameFiles() throws IOException {
+    QuantConfig mixed = config("{\"default\": 4, \"groups\": {\"mlp_down\": \"3/32\"}}");
+    Path whole = temp.resolve("whole");
+    Path chunked = temp.resolve("chunked");
+    MlxWriter.write(qwenTiny(), mixed, whole, Options.defaults());
+    // 300 values give chunks of 2 rows of 128 (and one row of the 4 x 128 conv and norm tensors).
+    MlxWriter.write(qwenTiny(), mixed, chunked, Options.defaults(), 300);
+
+    for (String file :
+        new String[] {"model.safetensors", "config.json", "model.safetensors.index.json"}) {
+      assertThat(Files.readAllBytes(chunked.resolve(file)))
+          .as(file)
+          .isEqualTo(Files.readAllBytes(whole.resolve(file)));
+    }
+    Path experts = TinyCheckpoints.qwen35Moe(temp.resolve("moe"));
+    QuantConfig moe = config("{\"default\": 4, \"groups\": {\"expert_up\": \"3/32\"}}");
+    MlxWriter.write(experts, moe, temp.resolve("moe-whole"), Options.defaults());
+    MlxWriter.write(experts, moe, temp.resolve("moe-chunked"), Options.defaults(), 1000);
+    assertThat(Files.readAllBytes(temp.resolve("moe-chunked/model.safetensors")))
+        .isEqualTo(Files.readAllBytes(temp.resolve("moe-whole/model.safetensors")));
   }
 
   @Test
@@ -275,7 +313,8 @@ class MlxWriterTest {
     assertThat(index.at("/metadata/total_parameters").asLong()).isEqualTo(1_456_624);
     Map<String, String> weightMap = new TreeMap<>();
     List<String> order = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = index.get("weight_map").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = index.get("weight_map").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       weightMap.put(entry.getKey(), entry.getValue().asText());
       order.add(entry.getKey());
@@ -312,7 +351,9 @@ class MlxWriterTest {
             () -> MlxWriter.write(qwenTiny(), config("{\"default\": 4}"), out, Options.defaults()))
         .isInstanceOf(MlxException.class)
         .hasMessage(
-            "Cannot write the MLX model to " + out + ": the folder already exists; pass"
+            "Cannot write the MLX model to "
+                + out
+                + ": the folder already exists; pass"
                 + " --overwrite to replace it, or choose another output folder");
     assertThat(Files.readString(out.resolve("keep.txt"))).isEqualTo("old");
 
@@ -423,12 +464,15 @@ class MlxWriterTest {
     String mlp = LM + "1.mlp.";
     try (Checkpoint source = Checkpoint.open(model);
         Checkpoint written = Checkpoint.open(out)) {
-      assertThat(written.info(mlp + "switch_mlp.gate_proj.weight").shape()).containsExactly(4, 64, 128 * 3 / 32);
+      assertThat(written.info(mlp + "switch_mlp.gate_proj.weight").shape())
+          .containsExactly(4, 64, 128 * 3 / 32);
       assertThat(written.info(mlp + "switch_mlp.up_proj.scales").shape()).containsExactly(4, 64, 2);
-      assertThat(written.info(mlp + "switch_mlp.down_proj.weight").shape()).containsExactly(4, 128, 64 * 4 / 32);
+      assertThat(written.info(mlp + "switch_mlp.down_proj.weight").shape())
+          .containsExactly(4, 128, 64 * 4 / 32);
       assertThat(written.contains(mlp + "experts.gate_up_proj")).isFalse();
       assertThat(written.info(mlp + "gate.weight").shape()).containsExactly(4, 128 * 8 / 32);
-      assertThat(written.tensors().keySet()).noneMatch(n -> n.contains("visual") || n.contains("mtp"));
+      assertThat(written.tensors().keySet())
+          .noneMatch(n -> n.contains("visual") || n.contains("mtp"));
 
       // gate = first 64 rows of each expert's 128 rows, up = the next 64.
       float[] fused = source.readFloats(HF + "1.mlp.experts.gate_up_proj");
@@ -438,7 +482,8 @@ class MlxWriterTest {
         System.arraycopy(fused, e * 128 * 128, gate, e * 64 * 128, 64 * 128);
         System.arraycopy(fused, e * 128 * 128 + 64 * 128, up, e * 64 * 128, 64 * 128);
       }
-      assertQuantizedEquals(written, mlp + "switch_mlp.gate_proj", gate, new long[] {4, 64, 128}, 3);
+      assertQuantizedEquals(
+          written, mlp + "switch_mlp.gate_proj", gate, new long[] {4, 64, 128}, 3);
       assertQuantizedEquals(written, mlp + "switch_mlp.up_proj", up, new long[] {4, 64, 128}, 3);
     }
     JsonNode quantization = readJson(out.resolve("config.json")).get("quantization");
@@ -469,13 +514,17 @@ class MlxWriterTest {
 
     try (Checkpoint source = Checkpoint.open(model);
         Checkpoint written = Checkpoint.open(out)) {
-      assertThat(written.tensors().keySet()).allMatch(n -> n.startsWith("model.") || n.startsWith("lm_head."));
+      assertThat(written.tensors().keySet())
+          .allMatch(n -> n.startsWith("model.") || n.startsWith("lm_head."));
       assertThat(written.contains("lm_head.weight")).isTrue();
       assertThat(written.info("model.layers.0.linear_attn.in_proj_qkvz.weight").shape())
-          .as("fused projection kept fused").containsExactly(2 * 64 + 2 * 128, 16);
-      assertThat(written.info("model.layers.0.linear_attn.in_proj_ba.weight").shape()).containsExactly(8, 16);
+          .as("fused projection kept fused")
+          .containsExactly(2 * 64 + 2 * 128, 16);
+      assertThat(written.info("model.layers.0.linear_attn.in_proj_ba.weight").shape())
+          .containsExactly(8, 16);
       assertThat(written.info("model.layers.2.mlp.down_proj.weight").shape())
-          .as("dense layer 2 (mlp_only_layers)").containsExactly(128, 32);
+          .as("dense layer 2 (mlp_only_layers)")
+          .containsExactly(128, 32);
       assertThat(written.info("model.layers.3.mlp.switch_mlp.down_proj.weight").shape())
           .containsExactly(4, 128, 8);
       float[] stacked = new float[4 * 64 * 128];
@@ -483,7 +532,8 @@ class MlxWriterTest {
         float[] expert = source.readFloats("model.layers.3.mlp.experts." + e + ".up_proj.weight");
         System.arraycopy(expert, 0, stacked, e * 64 * 128, expert.length);
       }
-      assertQuantizedEquals(written, "model.layers.3.mlp.switch_mlp.up_proj", stacked, new long[] {4, 64, 128}, 4);
+      assertQuantizedEquals(
+          written, "model.layers.3.mlp.switch_mlp.up_proj", stacked, new long[] {4, 64, 128}, 4);
       float[] norm = source.readFloats("model.norm.weight");
       float[] shifted = written.readFloats("model.norm.weight");
       for (int i = 0; i < norm.length; i++) {
@@ -502,7 +552,8 @@ class MlxWriterTest {
         Checkpoint written = Checkpoint.open(out)) {
       assertThat(written.contains("lm_head.weight")).as("tied head not written").isFalse();
       assertThat(written.info("model.embed_tokens.scales").dtype()).isEqualTo(DType.F32);
-      assertThat(written.info("model.layers.0.mlp.down_proj.weight").shape()).containsExactly(128, 48);
+      assertThat(written.info("model.layers.0.mlp.down_proj.weight").shape())
+          .containsExactly(128, 48);
       assertThat(written.readFloats("model.norm.weight"))
           .as("Llama norms are not shifted")
           .isEqualTo(source.readFloats("model.norm.weight"));

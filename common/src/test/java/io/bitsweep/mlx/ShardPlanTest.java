@@ -35,7 +35,11 @@ class ShardPlanTest {
 
     SafetensorsWriter writer = new SafetensorsWriter(Map.of("format", "mlx"));
     for (FileTensor tensor : tensors) {
-      writer.add(tensor.name(), tensor.dtype(), tensor.shape(), ByteBuffer.allocate((int) tensor.byteLength()));
+      writer.add(
+          tensor.name(),
+          tensor.dtype(),
+          tensor.shape(),
+          ByteBuffer.allocate((int) tensor.byteLength()));
     }
     Path reference = temp.resolve("reference.safetensors");
     writer.write(reference);
@@ -59,15 +63,20 @@ class ShardPlanTest {
             tensor("e", DType.U8, 10));
     ShardPlan plan = ShardPlan.of(tensors, 100);
 
-    assertThat(plan.shards()).extracting(ShardPlan.Shard::fileName)
+    assertThat(plan.shards())
+        .extracting(ShardPlan.Shard::fileName)
         .containsExactly(
             "model-00001-of-00004.safetensors",
             "model-00002-of-00004.safetensors",
             "model-00003-of-00004.safetensors",
             "model-00004-of-00004.safetensors");
-    assertThat(plan.shards()).extracting(ShardPlan.Shard::dataBytes).containsExactly(100L, 1L, 250L, 10L);
+    assertThat(plan.shards())
+        .extracting(ShardPlan.Shard::dataBytes)
+        .containsExactly(100L, 1L, 250L, 10L);
     assertThat(plan.location("b").dataOffset()).isEqualTo(40);
-    assertThat(plan.location("d").shard()).as("a tensor over the limit gets a shard of its own").isEqualTo(2);
+    assertThat(plan.location("d").shard())
+        .as("a tensor over the limit gets a shard of its own")
+        .isEqualTo(2);
     assertThat(plan.dataBytes()).isEqualTo(361);
     assertThat(plan.weightMap()).containsEntry("e", "model-00004-of-00004.safetensors").hasSize(5);
   }

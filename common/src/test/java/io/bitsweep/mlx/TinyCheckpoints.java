@@ -15,8 +15,8 @@ import java.util.Random;
 /**
  * Small random bf16 checkpoints of the MoE architectures, in the Hugging Face layouts: Qwen3.5 MoE
  * with nested {@code text_config} and fused expert tensors, and Qwen3-Next with per-expert tensors
- * and a dense layer. Each also holds an MTP tensor (and the Qwen3.5 one a vision tensor) that the
- * MLX model must drop, and tokenizer files to copy.
+ * and a dense layer. Each also contains an MTP tensor (and the Qwen3.5 one a vision tensor) that
+ * the MLX model must drop, and tokenizer files to copy.
  */
 final class TinyCheckpoints {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,22 +25,22 @@ final class TinyCheckpoints {
 
   static final String QWEN35_MOE_CONFIG =
       """
-      {"architectures": ["Qwen3_5MoeForConditionalGeneration"], "model_type": "qwen3_5_moe",
-       "_name_or_path": "tiny/qwen3_5_moe",
-       "text_config": {"model_type": "qwen3_5_moe_text", "vocab_size": 256, "hidden_size": 128,
-         "num_hidden_layers": 4,
-         "layer_types": ["linear_attention", "full_attention", "linear_attention", "full_attention"],
-         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32,
-         "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 32,
-         "linear_value_head_dim": 32, "linear_conv_kernel_dim": 4,
-         "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 64,
-         "shared_expert_intermediate_size": 128, "rms_norm_eps": 1e-6,
-         "rope_parameters": {"rope_type": "default", "rope_theta": 10000000.0,
-                             "partial_rotary_factor": 0.25},
-         "tie_word_embeddings": false, "dtype": "bfloat16"},
-       "vision_config": {"depth": 1, "hidden_size": 8},
-       "tie_word_embeddings": false}
-      """;
+{"architectures": ["Qwen3_5MoeForConditionalGeneration"], "model_type": "qwen3_5_moe",
+ "_name_or_path": "tiny/qwen3_5_moe",
+ "text_config": {"model_type": "qwen3_5_moe_text", "vocab_size": 256, "hidden_size": 128,
+   "num_hidden_layers": 4,
+   "layer_types": ["linear_attention", "full_attention", "linear_attention", "full_attention"],
+   "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32,
+   "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 32,
+   "linear_value_head_dim": 32, "linear_conv_kernel_dim": 4,
+   "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 64,
+   "shared_expert_intermediate_size": 128, "rms_norm_eps": 1e-6,
+   "rope_parameters": {"rope_type": "default", "rope_theta": 10000000.0,
+                       "partial_rotary_factor": 0.25},
+   "tie_word_embeddings": false, "dtype": "bfloat16"},
+ "vision_config": {"depth": 1, "hidden_size": 8},
+ "tie_word_embeddings": false}
+""";
 
   static final String QWEN3_NEXT_CONFIG =
       """
@@ -58,7 +58,19 @@ final class TinyCheckpoints {
 
   /** Writes a random Qwen3.5 MoE checkpoint into {@code dir} and returns it. */
   static Path qwen35Moe(Path dir) throws IOException {
-    return write(dir, QWEN35_MOE_CONFIG, Map.of("model.visual.blocks.0.proj.weight", new long[] {8, 8}));
+    return write(
+        dir, QWEN35_MOE_CONFIG, Map.of("model.visual.blocks.0.proj.weight", new long[] {8, 8}));
+  }
+
+  /**
+   * Writes a random Qwen3.5 MoE checkpoint with {@code tie_word_embeddings} set that still stores
+   * an {@code lm_head.weight}, which the MLX model must drop, and returns it.
+   */
+  static Path qwen35MoeTied(Path dir) throws IOException {
+    String tied =
+        QWEN35_MOE_CONFIG.replace(
+            "\"tie_word_embeddings\": false", "\"tie_word_embeddings\": true");
+    return write(dir, tied, Map.of("lm_head.weight", new long[] {256, 128}));
   }
 
   /** Writes a random Qwen3-Next checkpoint into {@code dir} and returns it. */
@@ -76,10 +88,12 @@ final class TinyCheckpoints {
     for (ExpectedTensor tensor : model.expectedTensors()) {
       writer.addFloats(tensor.name(), DType.BF16, tensor.shape(), values(tensor, random));
     }
-    writer.addFloats("mtp.fc.weight", DType.BF16, new long[] {128, 256}, gaussian(128 * 256, random));
+    writer.addFloats(
+        "mtp.fc.weight", DType.BF16, new long[] {128, 256}, gaussian(128 * 256, random));
     for (Map.Entry<String, long[]> entry : extra.entrySet()) {
       long[] shape = entry.getValue();
-      writer.addFloats(entry.getKey(), DType.BF16, shape, gaussian((int) (shape[0] * shape[1]), random));
+      writer.addFloats(
+          entry.getKey(), DType.BF16, shape, gaussian((int) (shape[0] * shape[1]), random));
     }
     writer.write(dir.resolve("model.safetensors"));
     Files.writeString(dir.resolve("config.json"), configText);
@@ -105,7 +119,9 @@ final class TinyCheckpoints {
         out[i] = 1f + 0.1f * (float) random.nextGaussian();
       } else if (name.endsWith("norm.weight")) {
         // Zero-centred norms, some small enough that 1 + w rounds in bf16.
-        out[i] = (float) (random.nextBoolean() ? 0.2 * random.nextGaussian() : 1e-3 * random.nextGaussian());
+        out[i] =
+            (float)
+                (random.nextBoolean() ? 0.2 * random.nextGaussian() : 1e-3 * random.nextGaussian());
       } else if (name.endsWith("A_log") || name.endsWith("dt_bias")) {
         out[i] = (float) random.nextDouble();
       } else {

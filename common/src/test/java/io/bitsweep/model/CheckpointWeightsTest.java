@@ -52,12 +52,19 @@ class CheckpointWeightsTest {
       for (int i = 0; i < values.length; i += 997) {
         assertThat(all[i]).as("%s element %d", dtype, i).isEqualTo(stored(dtype, values[i]));
       }
-      assertThat(all).containsExactly(checkpoint.readFloats("w"));
+      // Arrays.mismatch is linear; AssertJ's containsExactly diffs in quadratic time on failure.
+      assertThat(Arrays.mismatch(all, checkpoint.readFloats("w")))
+          .as("first element where read() differs from the checkpoint")
+          .isEqualTo(-1);
 
       float[] rows = new float[3 + 700 * COLUMNS];
       weights.readRows("w", 777, 700, rows, 3);
-      assertThat(Arrays.copyOfRange(rows, 3, rows.length))
-          .containsExactly(Arrays.copyOfRange(all, 777 * COLUMNS, 1477 * COLUMNS));
+      assertThat(
+              Arrays.mismatch(
+                  Arrays.copyOfRange(rows, 3, rows.length),
+                  Arrays.copyOfRange(all, 777 * COLUMNS, 1477 * COLUMNS)))
+          .as("first element where readRows() differs from read()")
+          .isEqualTo(-1);
     }
   }
 
@@ -70,7 +77,8 @@ class CheckpointWeightsTest {
       CheckpointWeights weights = new CheckpointWeights(checkpoint);
       assertThatThrownBy(() -> weights.readRows("w", 1499, 2, new float[2 * COLUMNS], 0))
           .isInstanceOf(CheckpointException.class)
-          .hasMessage("Cannot read rows 1499..1501 of w from model.safetensors: it has 1500 rows of 401");
+          .hasMessage(
+              "Cannot read rows 1499..1501 of w from model.safetensors: it has 1500 rows of 401");
     }
   }
 

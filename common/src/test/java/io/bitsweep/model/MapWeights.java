@@ -24,7 +24,8 @@ final class MapWeights implements WeightSource {
       weights.put(
           tensor.name(),
           tensor.shape(),
-          RandomCheckpoints.values(tensor, seed * 31 + i++, !config.architecture().zeroCenteredNorms()));
+          RandomCheckpoints.values(
+              tensor, seed * 31 + i++, !config.architecture().zeroCenteredNorms()));
     }
     return weights;
   }
@@ -32,7 +33,8 @@ final class MapWeights implements WeightSource {
   @Override
   public TensorInfo info(String name) {
     long[] shape = shapes.get(name);
-    return new TensorInfo(name, DType.F32, shape, 0, 4L * values.get(name).length, Path.of("memory"));
+    return new TensorInfo(
+        name, DType.F32, shape, 0, 4L * values.get(name).length, Path.of("memory"));
   }
 
   @Override

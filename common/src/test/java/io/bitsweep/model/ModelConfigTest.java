@@ -38,7 +38,8 @@ class ModelConfigTest {
       assertThat(config.expectedTensors())
           .contains(
               new ExpectedTensor(
-                  "model.language_model.layers.0.linear_attn.conv1d.weight", new long[] {256, 1, 4}),
+                  "model.language_model.layers.0.linear_attn.conv1d.weight",
+                  new long[] {256, 1, 4}),
               new ExpectedTensor(
                   "model.language_model.layers.3.self_attn.q_proj.weight", new long[] {256, 128}));
       config.validate(checkpoint);
@@ -67,7 +68,8 @@ class ModelConfigTest {
     assertThat(config.isSparseLayer(1)).as("layer 1 is in mlp_only_layers").isFalse();
     assertThat(config.moe().normTopkProb()).isFalse();
     assertThat(config.expectedTensors().stream().map(ExpectedTensor::name))
-        .contains("model.layers.0.mlp.experts.4.down_proj.weight", "model.layers.1.mlp.up_proj.weight")
+        .contains(
+            "model.layers.0.mlp.experts.4.down_proj.weight", "model.layers.1.mlp.up_proj.weight")
         .doesNotContain("model.layers.1.mlp.gate.weight");
   }
 
@@ -117,7 +119,8 @@ class ModelConfigTest {
     ((ObjectNode) root.get("text_config")).put("num_hidden_layers", 5);
     assertThatThrownBy(() -> ModelConfig.fromJson(root, "/m/config.json"))
         .isInstanceOf(CheckpointException.class)
-        .hasMessage("Invalid /m/config.json: layer_types has 4 entries, expected num_hidden_layers = 5");
+        .hasMessage(
+            "Invalid /m/config.json: layer_types has 4 entries, expected num_hidden_layers = 5");
   }
 
   @Test
@@ -144,7 +147,24 @@ class ModelConfigTest {
     root.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4.0);
     assertThatThrownBy(() -> ModelConfig.fromJson(root, "/m/config.json"))
         .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessageContaining("rope type \"yarn\" in rope_scaling of /m/config.json is not supported");
+        .hasMessageContaining(
+            "rope type \"yarn\" in rope_scaling of /m/config.json is not supported");
+  }
+
+  @Test
+  void rejectsBiasAndActivation() {
+    ObjectNode root = RandomCheckpoints.config(Variant.LLAMA);
+    root.put("mlp_bias", true);
+    assertThatThrownBy(() -> ModelConfig.fromJson(root, "/m/config.json"))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessage(
+            "Cannot load /m/config.json: mlp_bias = true is not supported: the forward pass has"
+                + " no bias vectors");
+    root.put("mlp_bias", false);
+    root.put("hidden_act", "gelu");
+    assertThatThrownBy(() -> ModelConfig.fromJson(root, "/m/config.json"))
+        .hasMessage(
+            "Cannot load /m/config.json: hidden_act \"gelu\" is not supported: only silu is");
   }
 
   @Test
@@ -156,9 +176,12 @@ class ModelConfigTest {
     assertThatThrownBy(() -> LanguageModel.open(dir))
         .isInstanceOf(CheckpointException.class)
         .hasMessageStartingWith(
-            "Cannot load checkpoint " + dir.toAbsolutePath() + " as model_type llama: tensor"
+            "Cannot load checkpoint "
+                + dir.toAbsolutePath()
+                + " as model_type llama: tensor"
                 + " model.layers.2.input_layernorm.weight is missing (expected shape [64]);")
-        .hasMessageContaining("; and 4 more. Check that config.json belongs to these safetensors files.");
+        .hasMessageContaining(
+            "; and 4 more. Check that config.json belongs to these safetensors files.");
   }
 
   @Test
@@ -184,8 +207,19 @@ class ModelConfigTest {
     assertThatThrownBy(
             () ->
                 new ModelConfig(
-                    Architecture.LLAMA, 10, 8, 2, List.of(LayerType.FULL_ATTENTION), 16, 1e-6,
-                    attention, null, null, true, "model.", "model.embed_tokens.weight"))
+                    Architecture.LLAMA,
+                    10,
+                    8,
+                    2,
+                    List.of(LayerType.FULL_ATTENTION),
+                    16,
+                    1e-6,
+                    attention,
+                    null,
+                    null,
+                    true,
+                    "model.",
+                    "model.embed_tokens.weight"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("layer_types has 1 entries, expected num_hidden_layers = 2");
     assertThatThrownBy(() -> new AttentionConfig(6, 4, 16, 1e4, 1.0))

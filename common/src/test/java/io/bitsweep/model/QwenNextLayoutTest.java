@@ -33,7 +33,9 @@ class QwenNextLayoutTest {
     float[] expected = new ForwardPass(moe).logits(tokens, moeWeights);
     float[] actual = new ForwardPass(next).logits(tokens, nextWeights);
     double diff = RandomArchitecturesTest.maxAbsDiff(expected, actual);
-    assertThat(diff).as("max |qwen3_next - regrouped qwen3_5_moe| = %.3e", diff).isLessThanOrEqualTo(TOLERANCE);
+    assertThat(diff)
+        .as("max |qwen3_next - regrouped qwen3_5_moe| = %.3e", diff)
+        .isLessThanOrEqualTo(TOLERANCE);
   }
 
   private static MapWeights regroup(ModelConfig next, ModelConfig moe, MapWeights source) {
@@ -55,7 +57,8 @@ class QwenNextLayoutTest {
   }
 
   /** Rows of in_proj_qkvz per key head g: [q_g | k_g | v_g (r·dv) | z_g (r·dv)]. */
-  private static void regroupDeltaNet(ModelConfig config, String g, MapWeights source, MapWeights target) {
+  private static void regroupDeltaNet(
+      ModelConfig config, String g, MapWeights source, MapWeights target) {
     LinearAttentionConfig la = config.linearAttention();
     int h = config.hiddenSize();
     int dk = la.keyHeadDim();
@@ -83,7 +86,8 @@ class QwenNextLayoutTest {
     target.put(g + "in_proj_a.weight", new long[] {la.numValueHeads(), h}, a);
   }
 
-  private static void stackExperts(ModelConfig config, String m, MapWeights source, MapWeights target) {
+  private static void stackExperts(
+      ModelConfig config, String m, MapWeights source, MapWeights target) {
     int e = config.moe().numExperts();
     int im = config.moe().moeIntermediateSize();
     int h = config.hiddenSize();
@@ -92,14 +96,16 @@ class QwenNextLayoutTest {
     for (int expert = 0; expert < e; expert++) {
       String p = m + "experts." + expert + ".";
       System.arraycopy(source.read(p + "gate_proj.weight"), 0, gateUp, expert * 2 * im * h, im * h);
-      System.arraycopy(source.read(p + "up_proj.weight"), 0, gateUp, (expert * 2 + 1) * im * h, im * h);
+      System.arraycopy(
+          source.read(p + "up_proj.weight"), 0, gateUp, (expert * 2 + 1) * im * h, im * h);
       System.arraycopy(source.read(p + "down_proj.weight"), 0, down, expert * h * im, h * im);
     }
     target.put(m + "experts.gate_up_proj", new long[] {e, 2L * im, h}, gateUp);
     target.put(m + "experts.down_proj", new long[] {e, h, im}, down);
   }
 
-  private static void copyRows(float[] from, int fromRow, float[] to, int toRow, int rows, int width) {
+  private static void copyRows(
+      float[] from, int fromRow, float[] to, int toRow, int rows, int width) {
     System.arraycopy(from, fromRow * width, to, toRow * width, rows * width);
   }
 }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,7 +88,10 @@ class RandomArchitecturesTest {
       int vocab = model.config().vocabSize();
       Random random = new Random(9);
       List<int[]> batch =
-          List.of(randomTokens(random, 7, vocab), randomTokens(random, 1, vocab), randomTokens(random, 12, vocab));
+          List.of(
+              randomTokens(random, 7, vocab),
+              randomTokens(random, 1, vocab),
+              randomTokens(random, 12, vocab));
 
       // Run the batch layer by layer, forking a copy halfway as the sweep does.
       HiddenStates h = pass.embed(batch, w);
@@ -106,9 +108,14 @@ class RandomArchitecturesTest {
       for (int s = 0; s < batch.size(); s++) {
         batched[s] = new float[batch.get(s).length * vocab];
       }
-      pass.head(h, w, (s, position, logits, offset) ->
-          System.arraycopy(logits, offset, batched[s], position * vocab, vocab));
-      assertThat(fork.data()).as("fork of %s equals the original", variant).containsExactly(h.data());
+      pass.head(
+          h,
+          w,
+          (s, position, logits, offset) ->
+              System.arraycopy(logits, offset, batched[s], position * vocab, vocab));
+      assertThat(fork.data())
+          .as("fork of %s equals the original", variant)
+          .containsExactly(h.data());
 
       for (int s = 0; s < batch.size(); s++) {
         float[] alone = model.logits(batch.get(s));
@@ -143,9 +150,5 @@ class RandomArchitecturesTest {
       max = Math.max(max, v);
     }
     return max - min;
-  }
-
-  static String describe(double value) {
-    return String.format(Locale.ROOT, "%.3e", value);
   }
 }

@@ -99,10 +99,19 @@ class SparseMoeTest {
           out[t * h + i] += weight * y[i];
         }
       }
-      double gate = 1 / (1 + Math.exp(-matVec(w.read(m + "shared_expert_gate.weight"), 0, 1, h, xt)[0]));
+      double gate =
+          1 / (1 + Math.exp(-matVec(w.read(m + "shared_expert_gate.weight"), 0, 1, h, xt)[0]));
       double[] shared =
-          swiGlu(w.read(m + "shared_expert.gate_proj.weight"), 0, w.read(m + "shared_expert.up_proj.weight"), 0,
-              w.read(m + "shared_expert.down_proj.weight"), 0, moe.sharedExpertIntermediateSize(), h, xt);
+          swiGlu(
+              w.read(m + "shared_expert.gate_proj.weight"),
+              0,
+              w.read(m + "shared_expert.up_proj.weight"),
+              0,
+              w.read(m + "shared_expert.down_proj.weight"),
+              0,
+              moe.sharedExpertIntermediateSize(),
+              h,
+              xt);
       for (int i = 0; i < h; i++) {
         out[t * h + i] += gate * shared[i];
       }
@@ -110,12 +119,21 @@ class SparseMoeTest {
     return out;
   }
 
-  private static double[] expert(ModelConfig config, MapWeights w, String m, int expert, int im, double[] x) {
+  private static double[] expert(
+      ModelConfig config, MapWeights w, String m, int expert, int im, double[] x) {
     int h = config.hiddenSize();
     if (config.architecture() == Architecture.QWEN3_NEXT) {
       String p = m + "experts." + expert + ".";
-      return swiGlu(w.read(p + "gate_proj.weight"), 0, w.read(p + "up_proj.weight"), 0,
-          w.read(p + "down_proj.weight"), 0, im, h, x);
+      return swiGlu(
+          w.read(p + "gate_proj.weight"),
+          0,
+          w.read(p + "up_proj.weight"),
+          0,
+          w.read(p + "down_proj.weight"),
+          0,
+          im,
+          h,
+          x);
     }
     float[] gateUp = w.read(m + "experts.gate_up_proj");
     float[] down = w.read(m + "experts.down_proj");
@@ -124,7 +142,15 @@ class SparseMoeTest {
   }
 
   private static double[] swiGlu(
-      float[] gate, int gateOff, float[] up, int upOff, float[] down, int downOff, int width, int h, double[] x) {
+      float[] gate,
+      int gateOff,
+      float[] up,
+      int upOff,
+      float[] down,
+      int downOff,
+      int width,
+      int h,
+      double[] x) {
     double[] g = matVec(gate, gateOff, width, h, x);
     double[] u = matVec(up, upOff, width, h, x);
     double[] act = new double[width];

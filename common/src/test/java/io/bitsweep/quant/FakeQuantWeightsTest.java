@@ -211,14 +211,86 @@ class FakeQuantWeightsTest {
   }
 
   @Test
-  void awqSettingIsNotYetSupported() {
+  void awqSettingNeedsDerivedWeights() {
     InMemoryWeights weights = model();
     QuantPlan plan =
         plan(weights, "{\"default\": 4, \"groups\": {\"mlp_up\": \"4/64+awq\"}}", HeadTying.UNTIED);
     FakeQuantWeights fake = new FakeQuantWeights(weights, plan, new FakeQuantCache(1 << 20));
     assertThatThrownBy(() -> fake.read(UP))
-        .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessageStartingWith(
-            "AWQ fake quantization is not implemented yet: " + UP + " has setting 4/64+awq");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("Cannot fake-quantize " + UP + " with setting 4/64+awq")
+        .hasMessageContaining("run `bitsweep reference` first");
+  }
+
+  /** Doubles every value of one tensor and names the transform by a key given per instance. */
+  private static final class DoubledWeights implements DerivedWeights {
+    final InMemoryWeights origin;
+    final String key;
+
+    DoubledWeights(InMemoryWeights origin, String key) {
+      this.origin = origin;
+      this.key = key;
+    }
+
+    @Override
+    public WeightSource origin() {
+      return origin;
+    }
+
+    @Override
+    public String transformKey(String name) {
+      return name.equals(UP) ? key : "";
+    }
+
+    @Override
+    public TensorInfo info(String name) {
+      return origin.info(name);
+    }
+
+    @Override
+    public boolean contains(String name) {
+      return origin.contains(name);
+    }
+
+    @Override
+    public float[] read(String name) {
+      float[] values = origin.read(name).clone();
+      if (name.equals(UP)) {
+        for (int i = 0; i < values.length; i++) {
+          values[i] *= 2;
+        }
+      }
+      return values;
+    }
+
+    @Override
+    public void readRows(String name, long firstRow, int rowCount, float[] dst, int dstOffset) {
+      int columns = Math.toIntExact(origin.info(name).lastDim());
+      System.arraycopy(
+          read(name), Math.toIntExact(firstRow * columns), dst, dstOffset, rowCount * columns);
+    }
+  }
+
+  @Test
+  void derivedWeightsShareCacheByTransformKey() {
+    InMemoryWeights weights = model();
+    QuantPlan plan =
+        plan(weights, "{\"default\": 4, \"groups\": {\"mlp_up\": \"4/64+awq\"}}", HeadTying.UNTIED);
+    FakeQuantCache cache = new FakeQuantCache(1 << 24);
+    float[] first = new FakeQuantWeights(new DoubledWeights(weights, "a"), plan, cache).read(UP);
+    float[] twin = new FakeQuantWeights(new DoubledWeights(weights, "a"), plan, cache).read(UP);
+    float[] other = new FakeQuantWeights(new DoubledWeights(weights, "b"), plan, cache).read(UP);
+    float[] plain =
+        new FakeQuantWeights(weights, plan(weights, "{\"default\": 4}", HeadTying.UNTIED), cache)
+            .read(UP);
+
+    assertThat(twin).as("same origin and transform key").isSameAs(first);
+    assertThat(other).as("another transform key").isNotSameAs(first);
+    assertThat(plain).as("the untransformed tensor").isNotSameAs(first);
+    float[] expected =
+        AffineQuantizer.of(QuantSetting.affine(4, 64))
+            .fakeQuantize(
+                new DoubledWeights(weights, "a").read(UP), new long[] {256, 128}, DType.BF16);
+    assertThat(first).containsExactly(expected);
   }
 }

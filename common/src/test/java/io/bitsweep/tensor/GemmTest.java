@@ -18,8 +18,15 @@ class GemmTest {
   private static final double RELATIVE_TOLERANCE = 300 * 0x1p-24;
 
   private static final int[][] SHAPES = {
-    {1, 1, 1}, {1, 5, 7}, {3, 4, 16}, {4, 4, 17}, {5, 9, 33}, {67, 130, 100}, {8, 64, 300},
-    {130, 70, 64}, {2, 300, 31}
+    {1, 1, 1},
+    {1, 5, 7},
+    {3, 4, 16},
+    {4, 4, 17},
+    {5, 9, 33},
+    {67, 130, 100},
+    {8, 64, 300},
+    {130, 70, 64},
+    {2, 300, 31}
   };
 
   @ParameterizedTest
@@ -75,7 +82,8 @@ class GemmTest {
   void rejectsShortArrays() {
     assertThatThrownBy(() -> Gemm.multiply(new float[3], new float[5], new float[2], 1, 2, 3))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot multiply: W needs 2 x 3 = 6 floats from offset 0, but its array holds 5");
+        .hasMessage(
+            "Cannot multiply: W needs 2 x 3 = 6 floats from offset 0, but its array holds 5");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.bitsweep.cli;
 
 import io.bitsweep.SharedModels;
 import io.bitsweep.calibration.CalibrationLoader;
+import io.bitsweep.calibration.CalibrationSet;
 import io.bitsweep.calibration.LengthPolicy;
 import io.bitsweep.calibration.ScoreMode;
 import io.bitsweep.jobs.CalibrateJob;
@@ -30,9 +31,18 @@ final class CalibrateCommand extends SparkCommand {
     return "calibrate";
   }
 
+  private CalibrateJob.Options options;
+  private CalibrationSet set;
+
   @Override
-  void run(TableStore store) throws IOException {
-    CalibrateJob.run(store, calibration.options(model.ref()));
+  void prepare() throws IOException {
+    options = calibration.options(model.ref(spark));
+    set = CalibrateJob.load(options);
+  }
+
+  @Override
+  void run(TableStore store) {
+    CalibrateJob.write(store, options, set);
   }
 
   /** Calibration options shared by {@code calibrate} and {@code run}. */

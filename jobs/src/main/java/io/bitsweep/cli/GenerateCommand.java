@@ -37,10 +37,14 @@ final class GenerateCommand implements Callable<Integer> {
       }
       List<Integer> eos = tokenizer.eosTokenIds();
       long start = System.nanoTime();
-      int[] all = lm.generate(promptIds, maxTokens, eos.isEmpty() ? -1 : eos.get(0));
+      int[] continuation = lm.generate(promptIds, maxTokens, eos.isEmpty() ? -1 : eos.get(0));
       double seconds = (System.nanoTime() - start) / 1e9;
-      int[] continuation = Arrays.copyOfRange(all, promptIds.length, all.length);
-      System.out.println(prompt + tokenizer.decode(continuation));
+      // Decoding prompt and continuation together keeps the space the tokenizer puts between them.
+      int[] all = Arrays.copyOf(promptIds, promptIds.length + continuation.length);
+      System.arraycopy(continuation, 0, all, promptIds.length, continuation.length);
+      int bos = tokenizer.bosTokenId().orElse(-1);
+      int from = all.length > 0 && all[0] == bos ? 1 : 0;
+      System.out.println(tokenizer.decode(Arrays.copyOfRange(all, from, all.length)));
       System.err.printf(
           Locale.ROOT,
           "%d prompt tokens, %d generated in %.2f s (%.1f tokens/s)%n",

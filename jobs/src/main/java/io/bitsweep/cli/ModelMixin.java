@@ -40,10 +40,12 @@ final class ModelMixin {
   }
 
   /**
-   * Resolves the model (hashing it, and staging a remote one) with the running Spark's settings.
+   * Resolves the model: hashes a local folder, or stages a remote one with this command's Spark
+   * settings ({@code spark.*} system properties and {@code --conf}), so it works before Spark
+   * starts.
    */
-  ModelRef ref() {
-    return ModelRef.resolve(location());
+  ModelRef ref(SparkMixin spark) {
+    return ModelRef.resolve(location(), spark.sparkConf());
   }
 
   /**

@@ -22,7 +22,7 @@ final class RankCommand extends SparkCommand {
 
   @Override
   void run(TableStore store) {
-    List<LeaderboardRow> rows = RankJob.run(store, model.ref());
+    List<LeaderboardRow> rows = RankJob.run(store, model.ref(spark));
     System.out.print(LeaderboardPrinter.format(rows));
   }
 }

@@ -19,10 +19,18 @@ final class ReferenceCommand extends SparkCommand {
   @Option(
       names = "--top-k",
       defaultValue = "" + ReferenceEncoding.DEFAULT_TOP_K,
-      description = "Tokens kept per position in compact form (default: ${DEFAULT-VALUE}).")
+      description = "Most probable tokens kept per position in compact form (default: ${DEFAULT-VALUE}).")
   int topK;
 
-  @Option(names = "--full-logprobs", description = "Store every log-probability instead of the top-k.")
+  @Option(
+      names = "--tail-samples",
+      defaultValue = "" + ReferenceEncoding.DEFAULT_TAIL_SAMPLES,
+      description =
+          "Tokens sampled per position from the mass outside the top-k, for an unbiased KLD estimate;"
+              + " 0 stores the plain top-k form, a lower bound (default: ${DEFAULT-VALUE}).")
+  int tailSamples;
+
+  @Option(names = "--full-logprobs", description = "Store every log-probability instead of the compact form.")
   boolean full;
 
   @Override
@@ -32,8 +40,8 @@ final class ReferenceCommand extends SparkCommand {
 
   @Override
   void run(TableStore store) {
-    ReferenceEncoding encoding = full ? ReferenceEncoding.full() : ReferenceEncoding.topK(topK);
-    ModelRef ref = model.ref();
+    ReferenceEncoding encoding = full ? ReferenceEncoding.full() : ReferenceEncoding.compact(topK, tailSamples);
+    ModelRef ref = model.ref(spark);
     long rows = ReferenceJob.run(store, new ReferenceJob.Options(ref, store.root(), encoding));
     Progress.LOG.info("reference: {} scored positions stored", rows);
   }

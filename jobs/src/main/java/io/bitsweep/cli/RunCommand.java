@@ -1,7 +1,11 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.awq.ActivationStats;
+import io.bitsweep.jobs.ActivationStatsTable;
+import io.bitsweep.calibration.CalibrationSet;
 import io.bitsweep.jobs.CalibrateJob;
 import io.bitsweep.jobs.LeaderboardTable;
+import io.bitsweep.jobs.ModelCache;
 import io.bitsweep.jobs.ModelRef;
 import io.bitsweep.jobs.Progress;
 import io.bitsweep.jobs.RankJob;
@@ -12,9 +16,8 @@ import io.bitsweep.jobs.TableStore;
 import io.bitsweep.kld.LeaderboardPrinter;
 import io.bitsweep.kld.LeaderboardRow;
 import io.bitsweep.kld.ReferenceEncoding;
-import io.bitsweep.model.ModelConfig;
 import io.bitsweep.quant.QuantConfig;
-import io.bitsweep.safetensors.Checkpoint;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +42,14 @@ final class RunCommand extends SparkCommand {
       defaultValue = "" + ReferenceEncoding.DEFAULT_TOP_K,
       description = "Reference tokens kept per position (default: ${DEFAULT-VALUE}).")
   int topK;
+
+  @Option(
+      names = "--tail-samples",
+      defaultValue = "" + ReferenceEncoding.DEFAULT_TAIL_SAMPLES,
+      description =
+          "Reference tokens sampled per position outside the top-k; 0 stores the plain top-k form,"
+              + " a lower bound of the KLD (default: ${DEFAULT-VALUE}).")
+  int tailSamples;
 
   @Option(
       names = "--configs-per-task",
@@ -66,21 +77,41 @@ final class RunCommand extends SparkCommand {
     return "run";
   }
 
+  private Path modelDir;
+  private ModelRef ref;
+  private SpecMixin.Resolved configurations;
+  private CalibrateJob.Options calibrationOptions;
+  private CalibrationSet calibrationSet;
+
+  /** Checks the MLX output, the model (weights included), the spec and the calibration files. */
+  @Override
+  void prepare() throws Exception {
+    Path localMlx = ModelRef.isRemote(out) ? null : Path.of(out, "mlx");
+    if (localMlx != null && Files.exists(localMlx) && !overwrite) {
+      throw new IllegalArgumentException(
+          "Cannot write the MLX model to " + localMlx + ": it already exists; pass --overwrite to replace it");
+    }
+    ref = model.ref(spark);
+    modelDir = ref.localPath();
+    ModelCache.getVerified(ref);
+    configurations = spec.resolve(modelDir);
+    calibrationOptions = calibration.options(ref);
+    calibrationSet = CalibrateJob.load(calibrationOptions);
+  }
+
   @Override
   void run(TableStore store) throws Exception {
     String mlxOut = store.location("mlx");
-    if (store.exists(mlxOut) && !overwrite) {
+    if (ModelRef.isRemote(out) && store.exists(mlxOut) && !overwrite) {
       throw new IllegalArgumentException(
           "Cannot write the MLX model to " + mlxOut + ": it already exists; pass --overwrite to replace it");
     }
-    ModelRef ref = model.ref();
-    Path modelDir = ref.localPath();
-    int layers = ModelConfig.fromJson(Checkpoint.readConfigJson(modelDir), ref.location()).numHiddenLayers();
-    SpecMixin.Resolved configurations = spec.resolve(layers);
     Progress.LOG.info("run: model {} ({}), {} configurations, output {}", ref.name(), ref.modelId(), configurations.configurations().size(), out);
 
-    CalibrateJob.run(store, calibration.options(ref));
-    long positions = ReferenceJob.run(store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.topK(topK)));
+    CalibrateJob.write(store, calibrationOptions, calibrationSet);
+    long positions =
+        ReferenceJob.run(
+            store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.compact(topK, tailSamples)));
     Progress.LOG.info("reference: {} scored positions stored", positions);
     SweepJob.Summary sweep =
         SweepJob.run(
@@ -99,7 +130,8 @@ final class RunCommand extends SparkCommand {
     LeaderboardTable.Entry chosen = selection.choose(leaderboard);
     io.bitsweep.jobs.Artifacts.writeText(store, "selected.json", chosen.configJson() + "\n");
     System.out.print(selection.explain(chosen, leaderboard));
+    ActivationStats stats = ActivationStatsTable.stats(ActivationStatsTable.read(store, ref));
     WriteMlxCommand.write(
-        modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite, store.hadoopConf());
+        modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite, stats, store.hadoopConf());
   }
 }

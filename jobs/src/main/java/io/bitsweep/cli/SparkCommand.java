@@ -22,12 +22,20 @@ abstract class SparkCommand implements Callable<Integer> {
   /** Name of the step, used for the Spark application name and progress lines. */
   abstract String step();
 
+  /**
+   * Reads and checks the step's local inputs (model folder, spec, calibration files) before Spark
+   * starts, so bad input fails in seconds and leaves no table behind. Steps without such inputs
+   * keep this empty default.
+   */
+  void prepare() throws Exception {}
+
   /** Runs the step on the given store. */
   abstract void run(TableStore store) throws Exception;
 
   @Override
   public Integer call() throws Exception {
     long start = System.nanoTime();
+    prepare();
     try (SparkSession session = Sessions.getOrCreate("bitsweep " + step(), spark.options())) {
       // Steps set a more precise group for their own jobs; this one covers the rest.
       session.sparkContext().setJobGroup(step(), step() + ": " + out, false);

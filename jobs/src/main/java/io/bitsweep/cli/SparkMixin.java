@@ -3,6 +3,7 @@ package io.bitsweep.cli;
 import io.bitsweep.jobs.SparkOptions;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.SparkConf;
 import picocli.CommandLine.Option;
 
 /** The Spark options every Spark-backed subcommand accepts. */
@@ -20,5 +21,16 @@ final class SparkMixin {
 
   SparkOptions options() {
     return new SparkOptions(master, SparkOptions.parseConf(conf));
+  }
+
+  /**
+   * Returns the Spark configuration this command's driver will get: the {@code spark.*} system
+   * properties (as spark-submit sets them) plus the {@code --conf} options. Steps read it before
+   * Spark starts, for example to reach a model on S3.
+   */
+  SparkConf sparkConf() {
+    SparkConf sparkConf = new SparkConf();
+    SparkOptions.parseConf(conf).forEach(sparkConf::set);
+    return sparkConf;
   }
 }

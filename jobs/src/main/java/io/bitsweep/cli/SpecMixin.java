@@ -1,7 +1,11 @@
 package io.bitsweep.cli;
 
 import io.bitsweep.SharedModels;
+import io.bitsweep.model.ModelConfig;
 import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.quant.QuantConfigException;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.sweep.GeneratedSweep;
 import io.bitsweep.sweep.SweepEntry;
 import io.bitsweep.sweep.SweepSpec;
@@ -33,6 +37,38 @@ final class SpecMixin {
 
   /** The configurations and an id naming this set of them. */
   record Resolved(String specId, List<QuantConfig> configurations, String description) {}
+
+  /**
+   * Resolves the configurations for the model in {@code modelDir} and checks each against its
+   * checkpoint header (layer ranges, groups that match no tensor, group sizes that do not divide a
+   * tensor's input dimension), so a bad spec fails before any Spark job.
+   *
+   * @throws QuantConfigException naming the spec or configuration file and every problem
+   */
+  Resolved resolve(Path modelDir) throws IOException {
+    int layers =
+        ModelConfig.fromJson(Checkpoint.readConfigJson(modelDir), modelDir.resolve("config.json").toString())
+            .numHiddenLayers();
+    Resolved resolved = resolve(layers);
+    try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+      QuantPlan.HeadTying tying = QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors());
+      for (QuantConfig config : resolved.configurations()) {
+        try {
+          QuantPlan.resolve(config, checkpoint.tensors(), tying);
+        } catch (QuantConfigException e) {
+          throw new QuantConfigException(source() + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    return resolved;
+  }
+
+  private String source() {
+    if (!configs.isEmpty()) {
+      return configs.size() == 1 ? configs.get(0).toString() : "--config files " + configs;
+    }
+    return spec != null ? spec.toString() : "conf/sweeps/default.yaml";
+  }
 
   Resolved resolve(int layerCount) throws IOException {
     if (!configs.isEmpty() && spec != null) {

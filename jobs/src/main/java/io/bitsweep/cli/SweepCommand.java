@@ -4,8 +4,6 @@ import io.bitsweep.jobs.ModelRef;
 import io.bitsweep.jobs.Progress;
 import io.bitsweep.jobs.SweepJob;
 import io.bitsweep.jobs.TableStore;
-import io.bitsweep.model.ModelConfig;
-import io.bitsweep.safetensors.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,12 +33,17 @@ final class SweepCommand extends SparkCommand {
     return "sweep";
   }
 
+  private ModelRef ref;
+  private SpecMixin.Resolved resolved;
+
+  @Override
+  void prepare() throws Exception {
+    ref = model.ref(spark);
+    resolved = spec.resolve(ref.localPath());
+  }
+
   @Override
   void run(TableStore store) throws Exception {
-    ModelRef ref = model.ref();
-    int layers =
-        ModelConfig.fromJson(Checkpoint.readConfigJson(ref.localPath()), ref.location()).numHiddenLayers();
-    SpecMixin.Resolved resolved = spec.resolve(layers);
     SweepJob.Summary summary =
         SweepJob.run(
             store,

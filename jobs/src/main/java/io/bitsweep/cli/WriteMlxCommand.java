@@ -1,18 +1,24 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.awq.ActivationStats;
+import io.bitsweep.awq.AwqWeights;
+import io.bitsweep.jobs.ActivationStatsTable;
 import io.bitsweep.jobs.HadoopConfs;
 import io.bitsweep.jobs.MlxOutput;
 import io.bitsweep.jobs.ModelRef;
 import io.bitsweep.jobs.Progress;
-import io.bitsweep.jobs.SparkOptions;
+import io.bitsweep.jobs.Sessions;
+import io.bitsweep.jobs.TableStore;
 import io.bitsweep.mlx.MlxWriter;
+import io.bitsweep.model.ModelConfig;
 import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,9 +45,8 @@ final class WriteMlxCommand implements Callable<Integer> {
       required = true,
       paramLabel = "DIR|URI",
       description = {
-        "MLX model folder to create: a local path, or a Hadoop URI such as"
-            + " s3a://bucket/mlx/qwen-4bit,",
-        "which is written locally first, then uploaded and renamed into place."
+        "MLX model folder to create: a local path, or a Hadoop URI such as",
+        "s3a://bucket/mlx/qwen-4bit, which is written locally, uploaded and renamed into place."
       })
   String out;
 
@@ -49,36 +54,69 @@ final class WriteMlxCommand implements Callable<Integer> {
   boolean overwrite;
 
   @Option(
-      names = "--conf",
-      paramLabel = "KEY=VALUE",
-      description =
-          "Hadoop setting as a Spark property, such as spark.hadoop.fs.s3a.endpoint=URL;"
-              + " repeatable.")
-  List<String> conf = new ArrayList<>();
+      names = "--activation-stats",
+      paramLabel = "DIR",
+      description = {
+        "Output folder of the sweep whose activation_stats table AWQ settings use",
+        "(local or a Hadoop URI); needed when the configuration asks for AWQ."
+      })
+  String activationStats;
+
+  /** Spark settings; {@code --conf spark.hadoop.*} also apply to a remote model and output. */
+  @Mixin SparkMixin spark = new SparkMixin();
 
   @Override
   public Integer call() throws Exception {
     QuantConfig parsed = QuantConfig.parse(Files.readString(config), config.toString());
-    Configuration hadoop = HadoopConfs.fromSystemProperties(SparkOptions.parseConf(conf));
     String location = model.location();
-    Path modelDir =
-        ModelRef.isRemote(location)
-            ? ModelRef.resolve(location, hadoop).localPath()
-            : Path.of(location);
-    MlxOutput.Written written = write(modelDir, parsed, out, overwrite, hadoop);
+    ModelRef ref = null;
+    if (ModelRef.isRemote(location) || activationStats != null) {
+      ref = model.ref(spark);
+    }
+    Path modelDir = ref != null ? ref.localPath() : Path.of(location);
+    ActivationStats stats = null;
+    if (activationStats != null) {
+      try (SparkSession session = Sessions.getOrCreate("bitsweep write-mlx", spark.options())) {
+        stats =
+            ActivationStatsTable.stats(
+                ActivationStatsTable.read(new TableStore(session, activationStats), ref));
+      }
+    }
+    Configuration hadoop = HadoopConfs.fromSparkConf(spark.sparkConf());
+    MlxOutput.Written written = write(modelDir, parsed, out, overwrite, stats, hadoop);
     System.out.println(written);
     return 0;
   }
 
-  /** Writes the MLX model to a local folder or a Hadoop URI and logs one progress line. */
+  /**
+   * Writes the MLX folder to a local path or a Hadoop URI and logs one progress line; {@code stats}
+   * (may be null) feeds the AWQ settings.
+   */
   static MlxOutput.Written write(
-      Path modelDir, QuantConfig config, String out, boolean overwrite, Configuration hadoop) {
+      Path modelDir,
+      QuantConfig config,
+      String out,
+      boolean overwrite,
+      ActivationStats stats,
+      Configuration hadoop) {
     MlxWriter.Options options =
         MlxWriter.Options.defaults()
             .withOverwrite(
                 overwrite
                     ? MlxWriter.OverwriteMode.REPLACE
                     : MlxWriter.OverwriteMode.FAIL_IF_EXISTS);
+    if (stats != null) {
+      try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+        QuantPlan plan =
+            QuantPlan.resolve(
+                config,
+                checkpoint.tensors(),
+                QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors()));
+        ModelConfig modelConfig =
+            ModelConfig.fromJson(checkpoint.configJson(), modelDir.toString());
+        options = options.withWeightTransform(AwqWeights.writerTransform(modelConfig, plan, stats));
+      }
+    }
     long start = System.nanoTime();
     MlxOutput.Written written = MlxOutput.write(modelDir, config, out, options, hadoop);
     Progress.LOG.info(

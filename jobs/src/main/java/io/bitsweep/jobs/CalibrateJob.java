@@ -48,15 +48,30 @@ public final class CalibrateJob {
 
   /** Runs the step and returns the calibration set it wrote. */
   public static CalibrationSet run(TableStore store, Options options) {
-    CalibrationSet set =
-        CalibrationLoader.builder()
-            .model(options.model().localPath())
-            .inputs(options.inputs())
-            .maxLength(options.maxLength())
-            .lengthPolicy(options.lengthPolicy())
-            .scoreMode(options.scoreMode())
-            .shards(options.shards())
-            .load();
+    CalibrationSet set = load(options);
+    write(store, options, set);
+    return set;
+  }
+
+  /**
+   * Reads, renders, tokenizes and shards the samples on this JVM, without Spark.
+   *
+   * @throws io.bitsweep.calibration.CalibrationException naming the file, line or sample of the
+   *     first invalid input
+   */
+  public static CalibrationSet load(Options options) {
+    return CalibrationLoader.builder()
+        .model(options.model().localPath())
+        .inputs(options.inputs())
+        .maxLength(options.maxLength())
+        .lengthPolicy(options.lengthPolicy())
+        .scoreMode(options.scoreMode())
+        .shards(options.shards())
+        .load();
+  }
+
+  /** Writes a loaded calibration set as the calibration table. */
+  public static void write(TableStore store, Options options, CalibrationSet set) {
     List<Row> rows = new ArrayList<>();
     for (ShardedSample sharded : set.samples()) {
       TokenizedSample sample = sharded.sample();
@@ -95,6 +110,5 @@ public final class CalibrateJob {
               stats.scoredTokens(),
               stats.truncated()));
     }
-    return set;
   }
 }

@@ -1,6 +1,5 @@
 package io.bitsweep.jobs;
 
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
@@ -31,11 +30,7 @@ public final class HadoopConfs {
     if (session != null && !session.sparkContext().isStopped()) {
       return session.sparkContext().hadoopConfiguration();
     }
-    SparkEnv env = SparkEnv.get();
-    if (env != null) {
-      return fromSparkConf(env.conf());
-    }
-    return fromSparkConf(new SparkConf());
+    return fromSparkConf(currentSparkConf());
   }
 
   /** Returns a Hadoop configuration with the {@code spark.hadoop.*} properties of {@code conf}. */
@@ -50,22 +45,11 @@ public final class HadoopConfs {
   }
 
   /**
-   * Returns a Hadoop configuration from the {@code spark.*} system properties plus {@code
-   * overrides} (Spark property names, as given with {@code --conf}).
+   * Returns the Spark configuration of this JVM: the running Spark's (driver or executor), else one
+   * from the {@code spark.*} system properties.
    */
-  public static Configuration fromSystemProperties(Map<String, String> overrides) {
-    SparkConf conf = new SparkConf();
-    overrides.forEach(conf::set);
-    return fromSparkConf(conf);
-  }
-
-  /**
-   * Returns a Spark property of this JVM: from the running Spark (driver or executor), else from
-   * the system properties, else {@code fallback}.
-   */
-  static String sparkProperty(String key, String fallback) {
+  static SparkConf currentSparkConf() {
     SparkEnv env = SparkEnv.get();
-    SparkConf conf = env != null ? env.conf() : new SparkConf();
-    return conf.get(key, fallback);
+    return env != null ? env.conf() : new SparkConf();
   }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 
 /**
  * The model a job runs, as the driver resolved it: where executors find it and its id.
@@ -52,20 +53,31 @@ public record ModelRef(
 
   /**
    * Resolves a model on the driver: hashes a local folder, or stages a remote one (see {@link
-   * ModelStaging}) with the Hadoop configuration of the running Spark session.
+   * ModelStaging}) with the Spark configuration of this JVM (the running session's, else the {@code
+   * spark.*} system properties).
    *
    * @throws IllegalArgumentException when the folder does not exist
    */
   public static ModelRef resolve(String location) {
-    return isRemote(location) ? resolve(location, HadoopConfs.current()) : resolveLocal(location);
+    return isRemote(location)
+        ? resolveRemote(location, HadoopConfs.current(), ModelStaging.cacheRoot())
+        : resolveLocal(location);
   }
 
-  /** Resolves a model like {@link #resolve(String)}, reading a remote one with {@code conf}. */
-  public static ModelRef resolve(String location, Configuration conf) {
-    if (!isRemote(location)) {
-      return resolveLocal(location);
-    }
-    ModelStaging.Staged staged = ModelStaging.stage(location, conf);
+  /**
+   * Resolves a model like {@link #resolve(String)}, reading a remote one with the {@code
+   * spark.hadoop.*} settings of {@code sparkConf} into the cache folder it names. Commands use it
+   * before their Spark session starts.
+   */
+  public static ModelRef resolve(String location, SparkConf sparkConf) {
+    return isRemote(location)
+        ? resolveRemote(
+            location, HadoopConfs.fromSparkConf(sparkConf), ModelStaging.cacheRoot(sparkConf))
+        : resolveLocal(location);
+  }
+
+  private static ModelRef resolveRemote(String location, Configuration conf, Path cacheRoot) {
+    ModelStaging.Staged staged = ModelStaging.stage(location, conf, cacheRoot);
     return new ModelRef(location, staged.modelId(), staged.contentHash(), staged.fileSizes());
   }
 

@@ -31,6 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkConf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,19 +93,24 @@ public final class ModelStaging {
     }
   }
 
+  /** Returns the cache folder of this JVM, from the running Spark's configuration if any. */
+  public static Path cacheRoot() {
+    return cacheRoot(HadoopConfs.currentSparkConf());
+  }
+
   /**
    * Returns the cache folder: the Spark property {@value #CACHE_DIR_PROPERTY} if set, else {@code
    * bitsweep-models} under the first of Spark's local dirs ({@code SPARK_LOCAL_DIRS}, then {@code
    * spark.local.dir}), else under {@code java.io.tmpdir}.
    */
-  public static Path cacheRoot() {
-    String configured = HadoopConfs.sparkProperty(CACHE_DIR_PROPERTY, null);
+  public static Path cacheRoot(SparkConf sparkConf) {
+    String configured = sparkConf.get(CACHE_DIR_PROPERTY, null);
     if (configured != null && !configured.isBlank()) {
       return Path.of(configured).toAbsolutePath();
     }
     String localDirs = System.getenv("SPARK_LOCAL_DIRS");
     if (localDirs == null || localDirs.isBlank()) {
-      localDirs = HadoopConfs.sparkProperty("spark.local.dir", null);
+      localDirs = sparkConf.get("spark.local.dir", null);
     }
     if (localDirs == null || localDirs.isBlank()) {
       localDirs = System.getProperty("java.io.tmpdir");
@@ -117,8 +123,8 @@ public final class ModelStaging {
    * model: reuses the copy made from the same remote files (same names, sizes and modification
    * times), else downloads and hashes them.
    */
-  public static Staged stage(String uri, Configuration conf) {
-    return stage(uri, null, null, conf, cacheRoot());
+  public static Staged stage(String uri, Configuration conf, Path cacheRoot) {
+    return stage(uri, null, null, conf, cacheRoot);
   }
 
   /**

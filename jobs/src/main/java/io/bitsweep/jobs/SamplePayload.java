@@ -4,6 +4,7 @@ import io.bitsweep.eval.ShardSample;
 import io.bitsweep.kld.FullDistribution;
 import io.bitsweep.kld.ReferenceDistribution;
 import io.bitsweep.kld.ReferencePosition;
+import io.bitsweep.kld.SampledTailDistribution;
 import io.bitsweep.kld.TopKDistribution;
 import java.io.Serializable;
 import java.util.List;
@@ -27,6 +28,8 @@ public final class SamplePayload implements Serializable {
   int[][] topIds;
   float[][] topLogProbs;
   float[] tailLogMass;
+  int[][] tailIds;
+  float[][] tailLogProbs;
   float[][] fullLogProbs;
 
   SamplePayload(String sampleId, String category, int[] tokenIds, boolean[] scoreMask) {
@@ -62,6 +65,8 @@ public final class SamplePayload implements Serializable {
     topIds = new int[n][];
     topLogProbs = new float[n][];
     tailLogMass = new float[n];
+    tailIds = new int[n][];
+    tailLogProbs = new float[n][];
     fullLogProbs = new float[n][];
     for (int i = 0; i < n; i++) {
       Row row = rows.get(i);
@@ -71,6 +76,8 @@ public final class SamplePayload implements Serializable {
       topIds[i] = toInts(row.getList(row.fieldIndex("top_ids")));
       topLogProbs[i] = toFloats(row.getList(row.fieldIndex("top_logprobs")));
       tailLogMass[i] = row.getFloat(row.fieldIndex("tail_logmass"));
+      tailIds[i] = toInts(row.getList(row.fieldIndex("tail_ids")));
+      tailLogProbs[i] = toFloats(row.getList(row.fieldIndex("tail_logprobs")));
       int full = row.fieldIndex("full_logprobs");
       fullLogProbs[i] = row.isNullAt(full) ? null : toFloats(row.getList(full));
     }
@@ -89,13 +96,19 @@ public final class SamplePayload implements Serializable {
     }
     ReferencePosition[] out = new ReferencePosition[tokenIds.length];
     for (int i = 0; i < positions.length; i++) {
-      ReferenceDistribution distribution =
-          fullLogProbs[i] != null
-              ? new FullDistribution(fullLogProbs[i])
-              : new TopKDistribution(topIds[i], topLogProbs[i], tailLogMass[i]);
-      out[positions[i]] = new ReferencePosition(distribution, targets[i], targetLogProbs[i]);
+      out[positions[i]] = new ReferencePosition(distribution(i), targets[i], targetLogProbs[i]);
     }
     return out;
+  }
+
+  private ReferenceDistribution distribution(int i) {
+    if (fullLogProbs[i] != null) {
+      return new FullDistribution(fullLogProbs[i]);
+    }
+    TopKDistribution top = new TopKDistribution(topIds[i], topLogProbs[i], tailLogMass[i]);
+    return tailIds[i].length == 0
+        ? top
+        : new SampledTailDistribution(top, tailIds[i], tailLogProbs[i]);
   }
 
   private static int[] toInts(List<Integer> values) {

@@ -2,15 +2,9 @@ package io.bitsweep.jobs;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Builds the one Spark session a bitsweep command uses. */
 public final class Sessions {
-  private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
-  private static final String SERIALIZER = "spark.serializer";
-  private static final String JAVA_SERIALIZER = "org.apache.spark.serializer.JavaSerializer";
-
   private Sessions() {}
 
   /**
@@ -40,17 +34,9 @@ public final class Sessions {
     if (!local && !conf.contains("spark.jars")) {
       conf.set("spark.jars", ApplicationJars.forCluster());
     }
-    // Java serialization, because Kryo 4 (Spark 4.2.0's) cannot serialize the records that tasks
-    // carry; the sweep shuffles almost nothing, so Kryo would gain little.
-    if (conf.get(SERIALIZER, JAVA_SERIALIZER).contains("Kryo")) {
-      LOG.warn(
-          "Using {} instead of the configured {}: bitsweep's tasks carry Java records, which Kryo"
-              + " 4 cannot serialize",
-          JAVA_SERIALIZER,
-          conf.get(SERIALIZER));
-      conf.set(SERIALIZER, JAVA_SERIALIZER);
-    }
 
+    // NOTE: Java serialization stays the default because Kryo 4 cannot serialize the records
+    // that tasks carry; the sweep shuffles almost nothing, so Kryo would gain little.
     conf.setIfMissing("spark.sql.shuffle.partitions", local ? "4" : "64");
     // A sweep task is long and CPU-bound; speculation would only duplicate the work.
     conf.setIfMissing("spark.speculation", "false");

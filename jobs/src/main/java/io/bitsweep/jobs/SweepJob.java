@@ -31,6 +31,13 @@ import org.apache.spark.util.LongAccumulator;
  * pairs already in {@code results}.
  */
 public final class SweepJob {
+  /**
+   * Test hook, a Spark session setting that tests set: when it is a row count n >= 0, the first
+   * attempt of every sweep task fails after handing n rows to the writer, so Spark retries it.
+   * Nothing sets it outside tests.
+   */
+  public static final String TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS = "bitsweep.test.failFirstAttemptAfterRows";
+
   private SweepJob() {}
 
   /**
@@ -68,8 +75,35 @@ public final class SweepJob {
   public record Summary(
       long pairs, long skipped, long computed, long stagesRun, long stagesIndependent, double costFraction) {}
 
-  /** One unit of work: some configurations (as canonical JSON) on one shard. */
-  record Task(int shard, List<SamplePayload> samples, List<String> configJson) implements java.io.Serializable {}
+  /**
+   * One unit of work: some configurations (as canonical JSON) on one shard. A class, not a record,
+   * because it is an RDD element, which spark.serializer (Kryo 4 in conf/spark-defaults.conf)
+   * writes, and Kryo 4 cannot serialize records.
+   */
+  static final class Task implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int shard;
+    private final ArrayList<SamplePayload> samples;
+    private final ArrayList<String> configJson;
+
+    Task(int shard, List<SamplePayload> samples, List<String> configJson) {
+      this.shard = shard;
+      this.samples = new ArrayList<>(samples);
+      this.configJson = new ArrayList<>(configJson);
+    }
+
+    int shard() {
+      return shard;
+    }
+
+    List<SamplePayload> samples() {
+      return samples;
+    }
+
+    List<String> configJson() {
+      return configJson;
+    }
+  }
 
   /** Runs the step. */
   public static Summary run(TableStore store, Options options) {
@@ -86,10 +120,12 @@ public final class SweepJob {
                 options.configurations().size(),
                 model.name()),
             false);
+    // The existing tables are checked before any table is written, so a rejected run changes none.
+    TreeMap<Integer, List<SamplePayload>> shards = Shards.loadWithReference(store, model);
+    checkConfigurations(store, options);
+    Set<String> done = finishedPairs(store, options);
     List<QuantConfig> ordered = orderBySignature(model, options.configurations());
     writeConfigurations(store, options, ordered);
-    TreeMap<Integer, List<SamplePayload>> shards = Shards.loadWithReference(store, model);
-    Set<String> done = finishedPairs(store, options);
     List<Task> tasks = new ArrayList<>();
     long pairs = 0;
     long skipped = 0;
@@ -132,8 +168,18 @@ public final class SweepJob {
         skipped,
         tasks.size(),
         waves);
+    List<ActivationStatsTable.Entry> activations = ActivationStatsTable.read(store, options.model());
+    int failAfterRows = Integer.parseInt(store.spark().conf().get(TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, "-1"));
     SweepTaskRunner runner =
-        new SweepTaskRunner(options.model(), options.specId(), stagesRun, stagesIndependent, costRun, costIndependent);
+        new SweepTaskRunner(
+            options.model(),
+            options.specId(),
+            jsc.broadcast(activations),
+            stagesRun,
+            stagesIndependent,
+            costRun,
+            costIndependent,
+            failAfterRows);
     for (int wave = 0; wave < waves; wave++) {
       List<Task> batch = tasks.subList(wave * perWave, Math.min(tasks.size(), (wave + 1) * perWave));
       long batchPairs = batch.stream().mapToLong(t -> t.configJson().size()).sum();
@@ -159,12 +205,12 @@ public final class SweepJob {
 
   /** Orders configurations by their per-stage signatures, so neighbours share prefixes. */
   private static List<QuantConfig> orderBySignature(ModelRef model, List<QuantConfig> configurations) {
-    CandidateFactory factory = SweepTaskRunner.factory(model);
+    CandidateFactory factory = SweepTaskRunner.factory(model, List.of());
     Map<String, QuantConfig> unique = new LinkedHashMap<>();
     Map<String, String> keys = new LinkedHashMap<>();
     for (QuantConfig config : configurations) {
       if (unique.putIfAbsent(config.id(), config) == null) {
-        keys.put(config.id(), String.join("|", factory.candidate(config).signatures()));
+        keys.put(config.id(), String.join("|", factory.signaturesOf(config)));
       }
     }
     List<QuantConfig> ordered = new ArrayList<>(unique.values());
@@ -173,11 +219,11 @@ public final class SweepJob {
   }
 
   /**
-   * Writes the configurations table, refusing to mix specs: results of another spec in the same
-   * output folder would rank configurations measured on different terms.
+   * Checks that an existing configurations table comes from this model and spec: results of
+   * another spec in the same output folder would rank configurations measured on different terms.
    */
-  private static void writeConfigurations(TableStore store, Options options, List<QuantConfig> ordered) {
-    if (store.exists(Table.CONFIGURATIONS)) {
+  private static void checkConfigurations(TableStore store, Options options) {
+    if (store.hasData(Table.CONFIGURATIONS)) {
       Dataset<Row> existing = store.read(Table.CONFIGURATIONS);
       Shards.checkModel(store, Table.CONFIGURATIONS, existing, options.model());
       for (Row row : existing.select("spec_id").distinct().collectAsList()) {
@@ -195,7 +241,11 @@ public final class SweepJob {
         }
       }
     }
-    CandidateFactory factory = SweepTaskRunner.factory(options.model());
+  }
+
+  /** Writes the configurations table: ids, labels, JSON and exact MLX sizes. */
+  private static void writeConfigurations(TableStore store, Options options, List<QuantConfig> ordered) {
+    CandidateFactory factory = SweepTaskRunner.factory(options.model(), List.of());
     List<Row> rows = new ArrayList<>();
     for (QuantConfig config : ordered) {
       QuantPlan plan = factory.plan(config);
@@ -212,10 +262,14 @@ public final class SweepJob {
     store.replace(Table.CONFIGURATIONS, store.spark().createDataFrame(rows, Table.CONFIGURATIONS.schema()).coalesce(1));
   }
 
-  /** The (configuration id, shard) pairs already in the results table, as {@code id/shard}. */
+  /**
+   * Returns the (configuration id, shard) pairs already in the results table, as {@code id/shard},
+   * after discarding the uncommitted output of a run whose driver died.
+   */
   private static Set<String> finishedPairs(TableStore store, Options options) {
     Set<String> done = new HashSet<>();
-    if (!store.exists(Table.RESULTS)) {
+    store.discardUncommitted(Table.RESULTS);
+    if (!store.hasData(Table.RESULTS)) {
       return done;
     }
     Dataset<Row> results = store.read(Table.RESULTS);

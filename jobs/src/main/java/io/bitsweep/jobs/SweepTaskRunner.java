@@ -1,5 +1,6 @@
 package io.bitsweep.jobs;
 
+import io.bitsweep.awq.ActivationStats;
 import io.bitsweep.eval.Candidate;
 import io.bitsweep.eval.CandidateFactory;
 import io.bitsweep.eval.PrefixTreeEvaluator;
@@ -19,6 +20,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -37,30 +40,41 @@ final class SweepTaskRunner implements Serializable {
 
   private final ModelRef model;
   private final String specId;
+  private final Broadcast<List<ActivationStatsTable.Entry>> stats;
   private final LongAccumulator stagesRun;
   private final LongAccumulator stagesIndependent;
   private final DoubleAccumulator costRun;
   private final DoubleAccumulator costIndependent;
+  private final int failAfterRows; // SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, -1 when unset
 
   SweepTaskRunner(
       ModelRef model,
       String specId,
+      Broadcast<List<ActivationStatsTable.Entry>> stats,
       LongAccumulator stagesRun,
       LongAccumulator stagesIndependent,
       DoubleAccumulator costRun,
-      DoubleAccumulator costIndependent) {
+      DoubleAccumulator costIndependent,
+      int failAfterRows) {
     this.model = model;
     this.specId = specId;
+    this.stats = stats;
     this.stagesRun = stagesRun;
     this.stagesIndependent = stagesIndependent;
     this.costRun = costRun;
     this.costIndependent = costIndependent;
+    this.failAfterRows = failAfterRows;
   }
 
-  /** The candidate factory of a model in this JVM, with its shared fake-quantization cache. */
-  static CandidateFactory factory(ModelRef ref) {
+  /**
+   * The candidate factory of a model in this JVM, with its shared fake-quantization cache and,
+   * for AWQ, the activation statistics of the reference step (none when {@code entries} is empty).
+   */
+  static CandidateFactory factory(ModelRef ref, List<ActivationStatsTable.Entry> entries) {
+    ActivationStats activations = ActivationStatsTable.stats(entries);
+    String key = ref.modelId() + "/" + (activations == null ? "no-stats" : activations.fingerprint());
     return FACTORIES.computeIfAbsent(
-        ref.modelId(),
+        key,
         id -> {
           LanguageModel model = ModelCache.get(ref);
           Checkpoint checkpoint = ((CheckpointWeights) model.weights()).checkpoint();
@@ -68,14 +82,19 @@ final class SweepTaskRunner implements Serializable {
               QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors());
           long budget = (long) (Runtime.getRuntime().maxMemory() * CACHE_HEAP_FRACTION);
           return new CandidateFactory(
-              model.config(), model.weights(), checkpoint.tensors(), tying, new FakeQuantCache(budget));
+              model.config(),
+              model.weights(),
+              checkpoint.tensors(),
+              tying,
+              new FakeQuantCache(budget),
+              activations);
         });
   }
 
   Iterator<Row> run(SweepJob.Task task) {
     long start = System.nanoTime();
     LanguageModel engine = ModelCache.get(model);
-    CandidateFactory factory = factory(model);
+    CandidateFactory factory = factory(model, stats.value());
     List<Candidate> candidates = new ArrayList<>();
     for (String json : task.configJson()) {
       candidates.add(factory.candidate(QuantConfig.parse(json, "sweep task")));
@@ -107,6 +126,33 @@ final class SweepTaskRunner implements Serializable {
         result.work(),
         (System.nanoTime() - start) / 1_000_000,
         factory.cache().stats());
+    if (failAfterRows >= 0 && TaskContext.get().attemptNumber() == 0) {
+      return failingAfter(rows, failAfterRows);
+    }
     return rows.iterator();
+  }
+
+  /** The rows, then a failure after {@code count} of them: the test hook's first attempt. */
+  private static Iterator<Row> failingAfter(List<Row> rows, int count) {
+    Iterator<Row> all = rows.iterator();
+    return new Iterator<>() {
+      private int handed;
+
+      @Override
+      public boolean hasNext() {
+        if (handed >= count) {
+          throw new IllegalStateException(
+              "Test hook " + SweepJob.TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS + ": failing the first"
+                  + " attempt after " + count + " rows");
+        }
+        return all.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        handed++;
+        return all.next();
+      }
+    };
   }
 }

@@ -38,7 +38,9 @@ public enum Table {
 
   /**
    * One row per scored position: the bf16 model's next-token distribution in compact form (top-k
-   * ids and log-probs plus the log of the remaining mass), or full log-probs when asked.
+   * ids and log-probs plus the log of the remaining mass), or full log-probs when asked. The
+   * compact form also stores tokens sampled from the remaining mass with their log-probs, empty
+   * for the plain top-k form.
    */
   REFERENCE(
       "reference",
@@ -53,6 +55,8 @@ public enum Table {
             field("top_ids", createArrayType(IntegerType, false), false),
             field("top_logprobs", createArrayType(FloatType, false), false),
             field("tail_logmass", FloatType, false),
+            field("tail_ids", createArrayType(IntegerType, false), false),
+            field("tail_logprobs", createArrayType(FloatType, false), false),
             field("full_logprobs", createArrayType(FloatType, false), true),
             field("model_id", StringType, false),
           })),

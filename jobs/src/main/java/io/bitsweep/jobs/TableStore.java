@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -14,6 +15,8 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Parquet tables of one output folder (a local path or any Hadoop file system URI such as
@@ -21,6 +24,8 @@ import org.apache.spark.sql.types.StructType;
  * table only once complete, so a failed job never leaves a half-written table behind.
  */
 public final class TableStore {
+  private static final Logger LOG = LoggerFactory.getLogger(TableStore.class);
+
   private final SparkSession spark;
   private final String root;
 
@@ -60,9 +65,49 @@ public final class TableStore {
   }
 
   /**
+   * Tests whether the table has at least one committed data file. A folder that contains only
+   * Hadoop's {@code _temporary} folder was left by a job whose driver died before its first commit.
+   */
+  public boolean hasData(Table table) {
+    Path path = new Path(location(table));
+    try {
+      FileSystem fs = fileSystem(path);
+      if (!fs.exists(path)) {
+        return false;
+      }
+      for (FileStatus status : fs.listStatus(path)) {
+        String name = status.getPath().getName();
+        if (!name.startsWith("_") && !name.startsWith(".")) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Deletes the {@code _temporary} folder that Hadoop's output committer leaves in a table when
+   * the driver dies during a job. It can contain task outputs committed by the dead job, which the
+   * next append to the table would publish along with their recomputed copies.
+   *
+   * <p>NOTE: this also discards the output of a job that is still running, so only one bitsweep
+   * command may write an output folder at a time.
+   */
+  public void discardUncommitted(Table table) {
+    String temporary = location(table) + "/_temporary";
+    if (exists(temporary)) {
+      LOG.warn("Deleting {}: uncommitted output of an earlier run that did not finish", temporary);
+      delete(temporary);
+    }
+  }
+
+  /**
    * Reads a table and checks that it has every column of its schema with the right type.
    *
-   * @throws IllegalStateException naming the table, the column, expected and found type, and the
+   * @throws IllegalStateException when the table does not exist or has no committed data, or when a
+   *     column is missing or has another type, naming the table, the column, both types and the
    *     step that writes the table
    */
   public Dataset<Row> read(Table table) {
@@ -74,6 +119,17 @@ public final class TableStore {
               "Cannot read table %s at %s: it does not exist; run `bitsweep %s` first",
               table.tableName(),
               location,
+              table.writtenBy()));
+    }
+    if (!hasData(table)) {
+      throw new IllegalStateException(
+          String.format(
+              Locale.ROOT,
+              "Cannot read table %s at %s: it has no committed data, because `bitsweep %s` stopped"
+                  + " before its first commit; run `bitsweep %s` again",
+              table.tableName(),
+              location,
+              table.writtenBy(),
               table.writtenBy()));
     }
     Dataset<Row> rows = spark.read().schema(table.schema()).parquet(location);
@@ -104,7 +160,12 @@ public final class TableStore {
   public void replace(Table table, Dataset<Row> rows) {
     String target = location(table);
     String staging = location("_staging-" + table.tableName() + "-" + UUID.randomUUID());
-    rows.write().mode(SaveMode.ErrorIfExists).parquet(staging);
+    try {
+      write(table, target, rows, SaveMode.ErrorIfExists, staging);
+    } catch (RuntimeException e) {
+      deleteQuietly(staging);
+      throw e;
+    }
     try {
       Path targetPath = new Path(target);
       Path stagingPath = new Path(staging);
@@ -123,10 +184,36 @@ public final class TableStore {
 
   /**
    * Appends rows to a table. Spark's output committer publishes a job's files only when the job
-   * succeeds, and only one attempt of each task, so a killed job or a retried task adds no rows.
+   * succeeds, and only one attempt of each task, so a retried task adds no rows. A killed job adds
+   * none either, once {@link #discardUncommitted} has removed what it left.
    */
   public void append(Table table, Dataset<Row> rows) {
-    rows.write().mode(SaveMode.Append).parquet(location(table));
+    write(table, location(table), rows, SaveMode.Append, location(table));
+  }
+
+  /**
+   * Writes rows as Parquet to {@code path}. A file system error (a missing bucket, a rejected
+   * secret) becomes a message that names the table and what to check; other failures, such as a
+   * failed task, pass unchanged.
+   */
+  private static void write(Table table, String target, Dataset<Row> rows, SaveMode mode, String path) {
+    try {
+      rows.write().mode(mode).parquet(path);
+    } catch (Exception e) {
+      // Spark declares no checked exceptions, but Hadoop's IOExceptions reach here unwrapped.
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(
+            String.format(
+                Locale.ROOT,
+                "Cannot write table %s to %s: %s; check --out and, for s3a://, the bucket name,"
+                    + " the endpoint and the credentials",
+                table.tableName(),
+                target,
+                io.getMessage()),
+            io);
+      }
+      throw e;
+    }
   }
 
   /** Deletes a path and everything under it, if it exists. */

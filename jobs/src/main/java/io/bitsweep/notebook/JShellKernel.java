@@ -40,6 +40,9 @@ import org.dflib.jjava.jupyter.kernel.util.StringStyler;
  * {@link CellException}, which Jupyter reports as a failed cell, so {@code jupyter nbconvert
  * --execute} exits non-zero on a broken notebook.
  *
+ * <p>A cell's value reaches the notebook as text; a cell shows an image or a chart with {@link
+ * NotebookDisplay}, which sends it as {@code image/png}.
+ *
  * <p>Run it as {@code java ... io.bitsweep.notebook.JShellKernel CONNECTION_FILE}; {@code
  * scripts/notebooks install} writes a kernel spec that does so.
  */
@@ -272,8 +275,16 @@ public final class JShellKernel extends BaseKernel implements AutoCloseable {
     shell.stop();
   }
 
+  /** Registers the kernel with jjava and connects {@link NotebookDisplay} to this kernel. */
+  @Override
+  public void onStartup() {
+    super.onStartup();
+    NotebookDisplay.attach(this::display);
+  }
+
   @Override
   public void onShutdown(boolean isRestarting) {
+    NotebookDisplay.detach();
     super.onShutdown(isRestarting);
     close();
   }

@@ -45,25 +45,33 @@ class PipelineTest {
           QuantConfig.uniform(QuantSetting.BF16),
           QuantConfig.uniform(QuantSetting.affine(8, 64)),
           QuantConfig.uniform(QuantSetting.affine(4, 64)),
-          QuantConfig.uniform(QuantSetting.affine(2, 32)));
+          QuantConfig.uniform(QuantSetting.affine(2, 32)),
+          QuantConfig.parse(
+              "{\"default\": {\"bits\": 4, \"group_size\": 64}, \"groups\": {\"mlp_up\":"
+                  + " {\"bits\": 3, \"group_size\": 64, \"awq\": true}}}",
+              "awq config"));
 
   @Test
   void referenceSweepRankOnTwoShards() {
     TableStore store = new TableStore(spark, tmp.resolve("run").toString());
     writeCalibration(store);
-    long referenceRows = ReferenceJob.run(store, new ReferenceJob.Options(model, store.root(), ReferenceEncoding.topK(16)));
+    long referenceRows = ReferenceJob.run(store, new ReferenceJob.Options(model, store.root(), ReferenceEncoding.sampledTail(16, 16)));
     assertThat(referenceRows).isEqualTo(scoredPositions());
+    assertThat(store.read(Table.ACTIVATION_STATS).count()).as("activation_stats rows").isPositive();
+    assertThat(store.exists(store.location("reference_error.txt"))).isTrue();
+    Row stored = store.read(Table.REFERENCE).first();
+    assertThat(stored.getList(stored.fieldIndex("tail_ids"))).as("tail samples per row").hasSize(16);
 
     SweepJob.Summary first = SweepJob.run(store, new SweepJob.Options(model, "test@1", CONFIGS, 2, 0));
-    assertThat(first.pairs()).isEqualTo(4 * 2);
+    assertThat(first.pairs()).isEqualTo(5 * 2);
     assertThat(first.skipped()).isZero();
-    assertThat(first.computed()).isEqualTo(8);
-    assertThat(store.read(Table.RESULTS).count()).isEqualTo(4 * 4);
+    assertThat(first.computed()).isEqualTo(10);
+    assertThat(store.read(Table.RESULTS).count()).isEqualTo(5 * 4);
 
     SweepJob.Summary again = SweepJob.run(store, new SweepJob.Options(model, "test@1", CONFIGS, 2, 0));
-    assertThat(again.skipped()).as("pairs skipped on rerun").isEqualTo(8);
+    assertThat(again.skipped()).as("pairs skipped on rerun").isEqualTo(10);
     assertThat(again.computed()).isZero();
-    assertThat(store.read(Table.RESULTS).count()).as("rows after rerun").isEqualTo(16);
+    assertThat(store.read(Table.RESULTS).count()).as("rows after rerun").isEqualTo(20);
 
     List<LeaderboardRow> rows = RankJob.run(store, model);
     Map<String, LeaderboardRow> byId = new HashMap<>();
@@ -75,6 +83,7 @@ class PipelineTest {
     assertThat(bf16).as("bf16 everywhere").isZero();
     assertThat(eight).as("8-bit").isPositive().isLessThan(four);
     assertThat(four).as("4-bit").isLessThan(two);
+    assertThat(byId.get(CONFIGS.get(4).id()).meanKld()).as("4-bit with 3-bit AWQ MLP").isPositive();
     assertThat(rows.get(0).configId()).isEqualTo(CONFIGS.get(0).id());
     assertThat(store.exists(store.location("leaderboard.png"))).isTrue();
 

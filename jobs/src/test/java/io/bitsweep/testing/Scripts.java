@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,11 +58,21 @@ public final class Scripts {
    *     timeout}
    */
   public static Result run(Duration timeout, String name, List<String> args) {
+    return run(timeout, name, args, Map.of());
+  }
+
+  /**
+   * Runs {@code scripts/<name> args...} like {@link #run(Duration, String, List)}, with {@code
+   * environment} added to this process's environment variables.
+   */
+  public static Result run(
+      Duration timeout, String name, List<String> args, Map<String, String> environment) {
     List<String> command = new ArrayList<>();
     command.add(script(name).toString());
     command.addAll(args);
     ProcessBuilder builder =
         new ProcessBuilder(command).directory(repositoryRoot().toFile()).redirectErrorStream(true);
+    builder.environment().putAll(environment);
     try {
       Process process = builder.start();
       process.getOutputStream().close();

@@ -50,7 +50,7 @@ class SparkDefaultsTest {
   @Test
   void schedulingSettingsAreExplicit() {
     assertThat(DEFAULTS)
-        .containsEntry("spark.serializer", "org.apache.spark.serializer.JavaSerializer")
+        .containsEntry("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .containsEntry("spark.speculation", "false")
         .containsEntry("spark.task.maxFailures", "4")
         .containsEntry("spark.hadoop.fs.s3a.path.style.access", "false");
