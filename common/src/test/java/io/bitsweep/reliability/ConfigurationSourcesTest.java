@@ -33,6 +33,11 @@ class ConfigurationSourcesTest {
           "Main.java: System.getProperty(\"bitsweep.log.file\")",
           // The notebook kernel compiles cells against the JVM's own class path.
           "JShellKernel.java: System.getProperty(\"java.class.path\")",
+          // Scratch folder for the jars packed from class folders for spark.jars.
+          "ApplicationJars.java: System.getProperty(\"java.io.tmpdir\")",
+          // Where models from s3a:// and other remote file systems are copied: Spark's local dirs.
+          "ModelStaging.java: System.getenv(\"SPARK_LOCAL_DIRS\")",
+          "ModelStaging.java: System.getProperty(\"java.io.tmpdir\")",
           // Notebooks take the output folder to read from BITSWEEP_OUT, or the repository's runs/.
           "OutputFolder.java: System.getenv()",
           "OutputFolder.java: System.getProperty(\"bitsweep.home\")");

@@ -130,6 +130,10 @@ final class RunCommand extends SparkCommand {
     LeaderboardTable.Entry chosen = selection.choose(leaderboard);
     io.bitsweep.jobs.Artifacts.writeText(store, "selected.json", chosen.configJson() + "\n");
     System.out.print(selection.explain(chosen, leaderboard));
+    store
+        .spark()
+        .sparkContext()
+        .setJobGroup("write-mlx", "write-mlx: read the activation statistics of " + ref.name(), false);
     ActivationStats stats = ActivationStatsTable.stats(ActivationStatsTable.read(store, ref));
     WriteMlxCommand.write(
         modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite, stats, store.hadoopConf());

@@ -10,8 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models loaded in this JVM, keyed by model id, so each executor opens (memory-maps and
- * validates) a model once and every task on it reuses it.
+ * The models loaded in this JVM, keyed by model id and local folder, so each executor opens
+ * (memory-maps and validates) a model once and every task on it reuses it. The folder is part of
+ * the key because two folders can hold the same model id (a local copy and a copy staged from
+ * S3), and a model opened from one must not outlive that folder's deletion for users of the other.
  */
 public final class ModelCache {
   private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
@@ -23,13 +25,18 @@ public final class ModelCache {
   /** Returns the model of {@code ref}, opening it on first use in this JVM. */
   public static LanguageModel get(ModelRef ref) {
     return MODELS.computeIfAbsent(
-        ref.modelId(),
+        key(ref),
         id -> {
           long start = System.nanoTime();
           LanguageModel model = LanguageModel.open(ref.localPath());
           LOG.info("Opened model {} from {} in {} ms", id, ref.location(), (System.nanoTime() - start) / 1_000_000);
           return model;
         });
+  }
+
+  /** Returns the key of {@code ref}'s model in this JVM: its id and its local folder. */
+  static String key(ModelRef ref) {
+    return ref.modelId() + " at " + ref.localPath();
   }
 
   /**

@@ -72,7 +72,7 @@ final class SweepTaskRunner implements Serializable {
    */
   static CandidateFactory factory(ModelRef ref, List<ActivationStatsTable.Entry> entries) {
     ActivationStats activations = ActivationStatsTable.stats(entries);
-    String key = ref.modelId() + "/" + (activations == null ? "no-stats" : activations.fingerprint());
+    String key = ModelCache.key(ref) + "/" + (activations == null ? "no-stats" : activations.fingerprint());
     return FACTORIES.computeIfAbsent(
         key,
         id -> {
