@@ -80,9 +80,9 @@ class PrefixTreeEvaluatorTest {
       }
       assertThat(expected.get(0).kldSum()).as("KLD of %s", candidate.id()).isPositive();
     }
-    // 5 candidates x 10 stages = 50 independent stages. Shared: one embedding; layers 0-6 run
-    // twice (the early candidate splits off at layer 0); layer 7 runs three ways in the main branch
-    // and once in the early one; four heads, because the twins share one.
+    // 5 candidates x 10 stages = 50 independent stages. The tree runs one embedding. Layers 0-6
+    // run twice, because the early candidate splits off at layer 0. Layer 7 runs three ways in
+    // the main branch and once in the early one. Four heads run, because the twins share one.
     assertThat(together.work().stagesIndependent()).isEqualTo(50);
     assertThat(together.work().stagesRun()).isEqualTo(1 + 2 * 7 + (3 + 1) + 4);
     assertThat(together.work().costFraction()).isLessThan(0.6);
