@@ -110,9 +110,7 @@ public final class MlxOutput {
       if (fs.exists(target) && !fs.delete(target, true)) {
         throw new IOException("could not delete the previous model at " + target);
       }
-      if (!fs.rename(staging, target)) {
-        throw new IOException("could not rename " + staging + " to " + target);
-      }
+      Renames.publish(fs, staging, target);
       published = true;
       LOG.info(
           "Uploaded {} to {} in {}",

@@ -173,9 +173,7 @@ public final class TableStore {
       if (fs.exists(targetPath) && !fs.delete(targetPath, true)) {
         throw new IOException("could not delete the previous table");
       }
-      if (!fs.rename(stagingPath, targetPath)) {
-        throw new IOException("could not rename " + staging + " to " + target);
-      }
+      Renames.publish(fs, stagingPath, targetPath);
     } catch (IOException e) {
       deleteQuietly(staging);
       throw new UncheckedIOException("Cannot replace table " + target + ": " + e.getMessage(), e);
