@@ -59,7 +59,7 @@ class RenamesTest {
   }
 
   @Test
-  void failsAndRemovesTheTargetWhenFilesStayBehind() throws IOException {
+  void leftoverFilesRemoveTarget() throws IOException {
     org.apache.hadoop.fs.Path staging = staged();
     org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(tmp.resolve("table").toUri());
 
