@@ -24,6 +24,7 @@ public final class ModelCache {
 
   /** Returns the model of {@code ref}, opening it on first use in this JVM. */
   public static LanguageModel get(ModelRef ref) {
+    ExecutorThreads.configure();
     return MODELS.computeIfAbsent(
         key(ref),
         id -> {

@@ -115,6 +115,14 @@ class ClusterPipelineTest {
     Map<Integer, Integer> after = cluster.tasksRunByWorker();
     assertThat(after.get(1) - before.get(1)).as("tasks run by worker 1").isPositive();
     assertThat(after.get(2) - before.get(2)).as("tasks run by worker 2").isPositive();
+    for (int worker = 1; worker <= 2; worker++) {
+      assertThat(cluster.executorLogLines(worker, "(spark.executor.cores)"))
+          .as("executors of worker %d sized the engine's pool to spark.executor.cores", worker)
+          .isPositive();
+      assertThat(cluster.executorLogLines(worker, "The engine's pool already runs"))
+          .as("executors of worker %d that started the pool too early", worker)
+          .isZero();
+    }
     String modelId =
         localLeaderboard.get(0).getString(localLeaderboard.get(0).fieldIndex("model_id"));
     for (int worker = 1; worker <= 2; worker++) {
@@ -159,6 +167,47 @@ class ClusterPipelineTest {
           .isEqualTo(third.getLong(third.fieldIndex("size_bytes")));
     }
     assertThat(Files.readString(output.resolve("config.json"))).contains("\"quantization\"");
+  }
+
+  @Test
+  @Order(3)
+  void submitScriptLeaderboardEqualsLocal() {
+    assertThat(localLeaderboard).as("leaderboard of the local run of the first test").isNotNull();
+    String jobsJar =
+        cluster.applicationJars().stream()
+            .filter(jar -> jar.endsWith("bitsweep-jobs.jar"))
+            .findFirst()
+            .orElseThrow();
+    String otherJars =
+        String.join(
+            ",", cluster.applicationJars().stream().filter(jar -> !jar.equals(jobsJar)).toList());
+    String out = tmp.resolve("submit-run").toString();
+    List<String> args = new java.util.ArrayList<>(List.of(
+        "submit",
+        "--master", cluster.masterUrl(),
+        "--deploy-mode", "client",
+        "--jars", otherJars,
+        "--conf", "spark.executor.cores=1",
+        "--conf", "spark.executor.memory=512m",
+        "--conf", "spark.cores.max=2",
+        "--conf", "spark.ui.enabled=false",
+        "--"));
+    List<String> run = inputs.runArguments(shared.toString(), out, cluster.masterUrl(), Map.of());
+    // submit takes the master from spark-submit's own option, so drop run's --master.
+    int master = run.indexOf("--master");
+    run.remove(master + 1);
+    run.remove(master);
+    args.addAll(run);
+
+    Scripts.Result result =
+        Scripts.run(
+            Duration.ofMinutes(8), "bitsweep", args, Map.of("BITSWEEP_JAR", jobsJar));
+
+    assertThat(result.exitCode()).as("exit status; output:%n%s", result.output()).isZero();
+    List<Row> submitted = readLeaderboards(out).get(0);
+    assertThat(submitted)
+        .as("leaderboard of the spark-submit run, every column")
+        .containsExactlyElementsOf(localLeaderboard);
   }
 
   /** Reads the leaderboard rows of each output folder, rank 1 first, in one local session. */

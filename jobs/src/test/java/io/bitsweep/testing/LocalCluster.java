@@ -201,6 +201,14 @@ public final class LocalCluster implements AutoCloseable {
    * work folder.
    */
   public int tasksRun(int worker) {
+    return executorLogLines(worker, "Running task");
+  }
+
+  /**
+   * Number of lines containing {@code text} in the stderr files of worker {@code worker}'s
+   * executors, over every application this cluster ran.
+   */
+  public int executorLogLines(int worker, String text) {
     checkWorker(worker);
     Path workDir = stateDir.resolve("work/worker-" + worker);
     if (!Files.isDirectory(workDir)) {
@@ -209,7 +217,7 @@ public final class LocalCluster implements AutoCloseable {
     try (Stream<Path> files = Files.walk(workDir)) {
       return files
           .filter(f -> f.getFileName().toString().equals("stderr"))
-          .mapToInt(LocalCluster::countRunningTaskLines)
+          .mapToInt(stderr -> countLines(stderr, text))
           .sum();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list " + workDir, e);
@@ -275,10 +283,10 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private static int countRunningTaskLines(Path stderr) {
+  private static int countLines(Path stderr, String text) {
     // ISO-8859-1 decodes any byte, so a stray non-UTF-8 byte in a log cannot fail the count.
     try (Stream<String> lines = Files.lines(stderr, StandardCharsets.ISO_8859_1)) {
-      return (int) lines.filter(line -> line.contains("Running task")).count();
+      return (int) lines.filter(line -> line.contains(text)).count();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read executor log " + stderr, e);
     }
