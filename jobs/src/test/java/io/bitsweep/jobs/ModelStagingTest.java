@@ -7,6 +7,7 @@ import io.bitsweep.SharedModels;
 import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.testing.S3Server;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -163,6 +165,52 @@ class ModelStagingTest {
         .as("tasks that downloaded")
         .isEqualTo(1);
     assertThat(results.stream().map(ModelStaging.Staged::directory).distinct()).hasSize(1);
+  }
+
+  @Test
+  void concurrentJvmsDownloadOnce() throws Exception {
+    Path cache = tmp.resolve("cache-jvms");
+    Path start = tmp.resolve("start-staging");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<Process> processes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      processes.add(
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  StageInOtherJvm.class.getName(),
+                  shared.toUri().toString(),
+                  sharedHash,
+                  cache.toString(),
+                  start.toString())
+              .redirectErrorStream(true)
+              .start());
+    }
+    Files.createFile(start);
+
+    List<String> results = new ArrayList<>();
+    for (Process process : processes) {
+      boolean exited = process.waitFor(2, TimeUnit.MINUTES);
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(exited).as("staging JVM exited; output:%n%s", output).isTrue();
+      assertThat(process.exitValue()).as("exit status; output:%n%s", output).isZero();
+      results.add(
+          output.lines().filter(line -> line.startsWith("downloaded=")).findFirst().orElse(output));
+    }
+
+    assertThat(results)
+        .as("JVMs that copied the model")
+        .filteredOn(line -> line.startsWith("downloaded=true"))
+        .hasSize(1);
+    String folder = results.get(0).substring(results.get(0).indexOf(" dir="));
+    assertThat(results).as("staged folder of every JVM").allMatch(line -> line.endsWith(folder));
+    try (Stream<Path> entries = Files.list(cache)) {
+      assertThat(entries.map(path -> path.getFileName().toString()))
+          .as("cache entries besides the lock and the source list")
+          .filteredOn(name -> !name.equals(".lock") && !name.equals(".sources"))
+          .hasSize(1);
+    }
   }
 
   @Test
