@@ -130,7 +130,7 @@ class SweepRecoveryTest {
   void leaderboardSameForAnyPartitioning() {
     TableStore uninterrupted = new TableStore(spark, tmp.resolve("uninterrupted").toString());
     Dataset<Row> results = uninterrupted.read(Table.RESULTS);
-    for (int partitions : new int[] {1, 2, 8}) {
+    for (int partitions : new int[] {1, 2, 3, 8}) {
       Path folder = tmp.resolve("partitions-" + partitions);
       Tables.copy(tmp.resolve("uninterrupted"), folder, Table.CONFIGURATIONS);
       TableStore store = new TableStore(spark, folder.toString());
