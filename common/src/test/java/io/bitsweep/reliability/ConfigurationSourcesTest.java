@@ -29,6 +29,8 @@ class ConfigurationSourcesTest {
           // Matrix product backend and worker threads of the engine.
           "Gemm.java: System.getProperty(BACKEND_PROPERTY)",
           "Parallel.java: System.getProperty(THREADS_PROPERTY)",
+          // An explicit thread count wins over the executor's spark.executor.cores.
+          "ExecutorThreads.java: System.getProperty(Parallel.THREADS_PROPERTY)",
           // Log file location, set by the CLI itself from --out.
           "Main.java: System.getProperty(\"bitsweep.log.file\")",
           // The notebook kernel compiles cells against the JVM's own class path.

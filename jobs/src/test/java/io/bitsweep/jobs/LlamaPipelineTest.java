@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.bitsweep.SharedModels;
 import io.bitsweep.cli.Main;
 import io.bitsweep.kld.LeaderboardRow;
+import io.bitsweep.kld.Logits;
 import io.bitsweep.mlx.MlxModel;
 import io.bitsweep.mlx.MlxReader;
 import io.bitsweep.model.CheckpointWeights;
@@ -17,13 +18,13 @@ import io.bitsweep.quant.FakeQuantWeights;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.quant.QuantPlan.HeadTying;
+import io.bitsweep.quant.QuantSetting;
 import io.bitsweep.safetensors.Checkpoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
@@ -35,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the whole pipeline ({@code bitsweep run}) on the trained Llama model TinyStories-656K with
  * plain-text calibration samples, then checks the leaderboard against an independent computation:
  * the written MLX folder is read back, its logits must equal the fake-quantized checkpoint's, and
- * the mean KLD of those logits against the bf16 model, over full distributions, must match the
- * leaderboard's value, which was computed from the compact reference.
+ * the mean KLD of those logits against the bf16 model over full distributions ({@link
+ * Logits#kldOfLogits}) must match the leaderboard's value, which was computed from the compact
+ * reference.
  */
 class LlamaPipelineTest {
   @TempDir Path tmp;
@@ -89,8 +91,6 @@ class LlamaPipelineTest {
       TableStore store = new TableStore(spark, out.toString());
       List<LeaderboardTable.Entry> board = LeaderboardTable.read(store);
       assertThat(board).as("leaderboard rows, one per smoke configuration").hasSize(6);
-      Map<String, LeaderboardRow> byLabel = new HashMap<>();
-      board.forEach(entry -> byLabel.put(entry.row().label(), entry.row()));
       assertThat(board.get(0).row().meanKld()).as("rank 1 (bf16)").isZero();
       double eight = meanKldOfUniform(board, 8);
       double four = meanKldOfUniform(board, 4);
@@ -145,7 +145,7 @@ class LlamaPipelineTest {
           int vocab = config.vocabSize();
           for (int position = 0; position < tokens.length; position++) {
             if (mask.get(position)) {
-              kldSum += kld(reference, fromMlx, position * vocab, vocab);
+              kldSum += Logits.kldOfLogits(reference, position * vocab, fromMlx, position * vocab, vocab);
               scored++;
             }
           }
@@ -162,37 +162,12 @@ class LlamaPipelineTest {
 
   private static double meanKldOfUniform(List<LeaderboardTable.Entry> board, int bits) {
     QuantConfig uniform =
-        QuantConfig.uniform(io.bitsweep.quant.QuantSetting.affine(bits, 64));
+        QuantConfig.uniform(QuantSetting.affine(bits, 64));
     return board.stream()
         .map(LeaderboardTable.Entry::row)
         .filter(row -> row.configId().equals(uniform.id()))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no row for uniform " + bits + "-bit"))
         .meanKld();
-  }
-
-  /** KL(p || q) in nats between the softmax of two logit rows. */
-  private static double kld(float[] p, float[] q, int offset, int length) {
-    double pMax = Double.NEGATIVE_INFINITY;
-    double qMax = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < length; i++) {
-      pMax = Math.max(pMax, p[offset + i]);
-      qMax = Math.max(qMax, q[offset + i]);
-    }
-    double pSum = 0;
-    double qSum = 0;
-    for (int i = 0; i < length; i++) {
-      pSum += Math.exp(p[offset + i] - pMax);
-      qSum += Math.exp(q[offset + i] - qMax);
-    }
-    double pLogZ = pMax + Math.log(pSum);
-    double qLogZ = qMax + Math.log(qSum);
-    double kld = 0;
-    for (int i = 0; i < length; i++) {
-      double logP = p[offset + i] - pLogZ;
-      double logQ = q[offset + i] - qLogZ;
-      kld += Math.exp(logP) * (logP - logQ);
-    }
-    return kld;
   }
 }
