@@ -10,6 +10,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -66,6 +67,7 @@ final class RandomModelCache {
       staging = Files.createTempDirectory(folder.getParent(), folder.getFileName() + ".tmp-");
       writer.write(staging);
       writeMarker(staging);
+      makeReadable(staging);
       install(staging);
       return folder;
     } catch (IOException e) {
@@ -115,6 +117,16 @@ final class RandomModelCache {
     marker.put("seed", seed);
     marker.put("content_hash", Checkpoint.contentHash(staging));
     RandomCheckpoints.JSON_WRITER.writeValue(staging.resolve(MARKER_FILE).toFile(), marker);
+  }
+
+  /**
+   * Gives the folder the usual rwxr-xr-x permissions on POSIX file systems, because temporary
+   * folders are created readable by their owner only.
+   */
+  private static void makeReadable(Path directory) throws IOException {
+    if (directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
   }
 
   /** Renames the staging folder to the final name, moving an invalid old folder out of the way. */

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,11 @@ class RandomModelCacheTest {
         .isNotEqualTo(written);
     assertThat(Checkpoint.contentHash(second)).isEqualTo(hash);
     assertThat(second.resolve(RandomModelCache.MARKER_FILE)).isRegularFile();
+    if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(second)))
+          .as("permissions of the model folder")
+          .isEqualTo("rwxr-xr-x");
+    }
     assertThat(names(tmp)).as("folders beside the model").containsExactly(RandomQwen35.FOLDER_NAME);
   }
 
