@@ -5,9 +5,13 @@ import java.nio.file.Path;
 
 /**
  * Locates the small real models kept beside the repository in {@code ../shared/models}. Tests and
- * the default {@code run} command read them from there; they are never copied into the project.
+ * the default {@code run} command read them from there; they are never copied into the project. The
+ * system property {@value #ROOT_PROPERTY} names another folder to look in instead.
  */
 public final class SharedModels {
+  /** System property naming the folder that contains the shared models, instead of the default. */
+  public static final String ROOT_PROPERTY = "bitsweep.shared.models";
+
   /** The trained tiny model in the Qwen3.5 checkpoint layout, with golden logits. */
   public static final String QWEN35_TINY = "qwen35-tiny-stories";
 
@@ -37,11 +41,28 @@ public final class SharedModels {
             + "; run from inside the repository or pass --model explicitly");
   }
 
-  /** Returns {@code <repository>/../shared/models/<name>} if that folder exists, else null. */
+  /**
+   * Returns where the shared model {@code name} is expected, whether or not it exists: {@code
+   * <repository>/../shared/models/<name>}, or {@code <root>/<name>} when the system property
+   * {@value #ROOT_PROPERTY} is set.
+   *
+   * @throws IllegalStateException when the property is unset and the repository root cannot be
+   *     found
+   */
+  public static Path expectedPath(String name) {
+    String root = System.getProperty(ROOT_PROPERTY);
+    Path models =
+        root != null && !root.isBlank()
+            ? Path.of(root).toAbsolutePath()
+            : repositoryRoot().resolveSibling("shared").resolve("models");
+    return models.resolve(name).normalize();
+  }
+
+  /** Returns the folder of the shared model {@code name} if it exists, else null. */
   public static Path find(String name) {
     Path path;
     try {
-      path = repositoryRoot().resolveSibling("shared").resolve("models").resolve(name).normalize();
+      path = expectedPath(name);
     } catch (IllegalStateException e) {
       return null;
     }
@@ -56,7 +77,7 @@ public final class SharedModels {
   public static Path require(String name) {
     Path path = find(name);
     if (path == null) {
-      Path expected = repositoryRoot().resolveSibling("shared").resolve("models").resolve(name).normalize();
+      Path expected = expectedPath(name);
       throw new IllegalStateException(
           "Missing test model " + expected + ": the tests read the shared models that sit beside"
               + " the repository in ../shared/models; check out shared/ next to the repository");

@@ -1,7 +1,10 @@
 package io.bitsweep.model;
 
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.Encoding;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Writes small checkpoint folders with random weights ({@code config.json} plus {@code
@@ -28,6 +32,10 @@ import java.util.TreeMap;
  */
 public final class RandomCheckpoints {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** Pretty-prints JSON with "\n" line ends on every platform, so the bytes never vary. */
+  static final ObjectWriter JSON_WRITER =
+      MAPPER.writer(new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n")));
 
   /** File layout of the tensors: one file, or two shards with an index. */
   public enum Layout {
@@ -72,10 +80,20 @@ public final class RandomCheckpoints {
    */
   public static Path write(JsonNode config, Path directory, long seed, Layout layout)
       throws IOException {
+    return write(config, directory, seed, layout, name -> 1.0);
+  }
+
+  /**
+   * Writes a checkpoint like {@link #write(JsonNode, Path, long, Layout)} and multiplies the values
+   * of each tensor by {@code gain} of its name, for example to sharpen the output distribution.
+   */
+  static Path write(
+      JsonNode config, Path directory, long seed, Layout layout, ToDoubleFunction<String> gain)
+      throws IOException {
     Files.createDirectories(directory);
     Path configFile = directory.resolve("config.json");
     ModelConfig parsed = ModelConfig.fromJson(config, configFile.toString());
-    MAPPER.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
+    JSON_WRITER.writeValue(configFile.toFile(), config);
 
     List<ExpectedTensor> tensors = parsed.expectedTensors();
     int shards = layout == Layout.TWO_SHARDS ? 2 : 1;
@@ -96,6 +114,7 @@ public final class RandomCheckpoints {
               (long) dtype.byteSize());
       long tensorSeed = seed * 1_000_003L + i;
       boolean plainNorms = !parsed.architecture().zeroCenteredNorms();
+      float scale = (float) gain.applyAsDouble(tensor.name());
       writers
           .get(shard)
           .addLazy(
@@ -103,7 +122,10 @@ public final class RandomCheckpoints {
               dtype,
               tensor.shape(),
               bytes,
-              () -> Encoding.encodeFloats(dtype, values(tensor, tensorSeed, plainNorms)));
+              () -> {
+                float[] values = values(tensor, tensorSeed, plainNorms);
+                return Encoding.encodeFloats(dtype, scaled(values, scale));
+              });
     }
     long total = 0;
     for (int i = 0; i < shards; i++) {
@@ -128,9 +150,16 @@ public final class RandomCheckpoints {
     index.putObject("metadata").put("total_size", totalSize);
     ObjectNode map = index.putObject("weight_map");
     weightMap.forEach(map::put);
-    MAPPER
-        .writerWithDefaultPrettyPrinter()
-        .writeValue(directory.resolve(Checkpoint.INDEX_FILE).toFile(), index);
+    JSON_WRITER.writeValue(directory.resolve(Checkpoint.INDEX_FILE).toFile(), index);
+  }
+
+  private static float[] scaled(float[] values, float scale) {
+    if (scale != 1f) {
+      for (int i = 0; i < values.length; i++) {
+        values[i] *= scale;
+      }
+    }
+    return values;
   }
 
   /** Random values for one tensor, scaled by what the tensor is. */

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Model and table paths come only from the command line and the Spark configuration. The test
  * lists every environment variable and system property that the main sources of both modules read,
- * and compares the list with the reviewed one below, none of which names a model or a table.
+ * and compares the list with the reviewed one below. None of them names a model or a table, apart
+ * from the two that locate the default shared model when no --model is given.
  */
 class ConfigurationSourcesTest {
   /** Reads that were reviewed: file name, then the variable or property read. */
@@ -24,6 +25,8 @@ class ConfigurationSourcesTest {
       List.of(
           // Repository root, for the default spec, calibration mix and shared tiny model.
           "SharedModels.java: System.getProperty(\"bitsweep.home\")",
+          // Another folder of shared models, used by tests to make the default model absent.
+          "SharedModels.java: System.getProperty(ROOT_PROPERTY)",
           // Checked so that DJL stays offline: a false value is rejected.
           "DjlOffline.java: System.getenv(\"DJL_OFFLINE\")",
           // Matrix product backend and worker threads of the engine.

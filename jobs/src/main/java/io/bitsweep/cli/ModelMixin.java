@@ -2,13 +2,19 @@ package io.bitsweep.cli;
 
 import io.bitsweep.SharedModels;
 import io.bitsweep.jobs.ModelRef;
+import io.bitsweep.model.RandomQwen35;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --model} option, defaulting to the trained tiny Qwen3.5 model beside the repository.
+ * The {@code --model} option, defaulting to the trained tiny Qwen3.5 model beside the repository,
+ * or to a generated random Qwen3.5 model where that one is absent.
  */
 final class ModelMixin {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelMixin.class);
+
   @Option(
       names = "--model",
       paramLabel = "DIR|URI",
@@ -16,27 +22,50 @@ final class ModelMixin {
         "Hugging Face model folder: a local path, or a Hadoop URI such as"
             + " s3a://bucket/models/qwen,",
         "which is copied to local disk once per machine (default:"
-            + " ../shared/models/qwen35-tiny-stories)."
+            + " ../shared/models/qwen35-tiny-stories, or where that is missing a random",
+        "Qwen3.5 model generated into target/random-qwen35)."
       })
   String model;
 
+  /** The default model this command resolved, so the notice about it is printed once. */
+  private String defaultLocation;
+
   /**
-   * Returns the model location as given, or the shared tiny model's folder when none was given.
+   * Returns the model location as given. Without {@code --model} it returns the shared tiny model's
+   * folder, or where that is missing the random Qwen3.5 model of {@link RandomQwen35}, generated on
+   * first use, with a notice on stderr.
    *
-   * @throws IllegalArgumentException when neither exists
+   * @throws java.io.UncheckedIOException when the random model cannot be generated
    */
   String location() {
     if (model != null) {
       return model;
     }
-    Path shared = SharedModels.find(SharedModels.QWEN35_TINY);
-    if (shared == null) {
-      throw new IllegalArgumentException(
-          "No --model given and the default model ../shared/models/"
-              + SharedModels.QWEN35_TINY
-              + " beside the repository is missing; pass --model DIR");
+    if (defaultLocation == null) {
+      defaultLocation = defaultModel().toString();
     }
-    return shared.toString();
+    return defaultLocation;
+  }
+
+  private static Path defaultModel() {
+    Path shared = SharedModels.find(SharedModels.QWEN35_TINY);
+    if (shared != null) {
+      return shared;
+    }
+    // NOTE: executors read a local model folder in place, so on a cluster of several machines
+    // this generated folder must exist at the same path on each. Pass --model with a copy on a
+    // shared file system or object store there.
+    Path random = RandomQwen35.ensure(RandomQwen35.defaultFolder());
+    String notice =
+        "bitsweep: the shared tiny model was not found at "
+            + SharedModels.expectedPath(SharedModels.QWEN35_TINY)
+            + "; using a random Qwen3.5 checkpoint at "
+            + random
+            + " instead, whose results mean nothing about real models (pass --model DIR to use"
+            + " a real one)";
+    System.err.println(notice);
+    LOG.info(notice);
+    return random;
   }
 
   /**
