@@ -160,11 +160,16 @@ public final class TableStore {
   public void replace(Table table, Dataset<Row> rows) {
     String target = location(table);
     String staging = location("_staging-" + table.tableName() + "-" + UUID.randomUUID());
+    // A failed Spark job throws SparkException, a checked exception that the Scala API does not
+    // declare. A catch of RuntimeException misses it, so the flag covers every throwable.
+    boolean written = false;
     try {
       write(table, target, rows, SaveMode.ErrorIfExists, staging);
-    } catch (RuntimeException e) {
-      deleteQuietly(staging);
-      throw e;
+      written = true;
+    } finally {
+      if (!written) {
+        deleteQuietly(staging);
+      }
     }
     try {
       Path targetPath = new Path(target);
