@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.apache.spark.SparkException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -70,12 +71,35 @@ public final class Main implements Runnable {
     return 1;
   }
 
-  private static String messageOf(Throwable e) {
+  /**
+   * Returns the one-line message printed for a failure. A failed Spark job wraps the task's
+   * exception in a {@link SparkException} whose message repeats the task's stack trace, so the
+   * task's own message is printed instead.
+   */
+  static String messageOf(Throwable e) {
     Throwable cause = e;
+    String prefix = "";
+    while (cause instanceof SparkException && cause.getCause() != null) {
+      cause = cause.getCause();
+      prefix = "Spark task failed: ";
+    }
     while (cause.getMessage() == null && cause.getCause() != null) {
       cause = cause.getCause();
     }
-    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    return prefix + withoutStackTrace(message);
+  }
+
+  /** Cuts a message before the stack trace that Spark appends to a failed job's message. */
+  private static String withoutStackTrace(String message) {
+    int end = message.length();
+    for (String start : new String[] {"\n\tat ", "\nDriver stacktrace:"}) {
+      int index = message.indexOf(start);
+      if (index >= 0 && index < end) {
+        end = index;
+      }
+    }
+    return message.substring(0, end).strip();
   }
 
   /**
