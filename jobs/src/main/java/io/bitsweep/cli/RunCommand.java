@@ -82,8 +82,13 @@ final class RunCommand extends SparkCommand {
   private SpecMixin.Resolved configurations;
   private CalibrateJob.Options calibrationOptions;
   private CalibrationSet calibrationSet;
+  private ReferenceEncoding encoding;
+  private SweepJob.Options sweepOptions;
 
-  /** Checks the MLX output, the model (weights included), the spec and the calibration files. */
+  /**
+   * Checks the MLX output, the model (weights included), the spec, the calibration files and the
+   * reference and sweep options.
+   */
   @Override
   void prepare() throws Exception {
     Path localMlx = ModelRef.isRemote(out) ? null : Path.of(out, "mlx");
@@ -97,6 +102,10 @@ final class RunCommand extends SparkCommand {
     configurations = spec.resolve(modelDir);
     calibrationOptions = calibration.options(ref);
     calibrationSet = CalibrateJob.load(calibrationOptions);
+    encoding = ReferenceCommand.compactEncoding(topK, tailSamples, modelDir);
+    sweepOptions =
+        new SweepJob.Options(
+            ref, configurations.specId(), configurations.configurations(), configsPerTask, 0);
   }
 
   @Override
@@ -111,11 +120,9 @@ final class RunCommand extends SparkCommand {
     CalibrateJob.write(store, calibrationOptions, calibrationSet);
     long positions =
         ReferenceJob.run(
-            store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.compact(topK, tailSamples)));
+            store, new ReferenceJob.Options(ref, store.root(), encoding));
     Progress.LOG.info("reference: {} scored positions stored", positions);
-    SweepJob.Summary sweep =
-        SweepJob.run(
-            store, new SweepJob.Options(ref, configurations.specId(), configurations.configurations(), configsPerTask, 0));
+    SweepJob.Summary sweep = SweepJob.run(store, sweepOptions);
     Progress.LOG.info(
         "sweep: {} pairs computed, {} skipped; forward work {} of independent evaluations",
         sweep.computed(),
