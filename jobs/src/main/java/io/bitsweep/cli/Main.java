@@ -1,7 +1,9 @@
 package io.bitsweep.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.spark.SparkException;
@@ -74,7 +76,8 @@ public final class Main implements Runnable {
   /**
    * Returns the one-line message printed for a failure. A failed Spark job wraps the task's
    * exception in a {@link SparkException} whose message repeats the task's stack trace, so the
-   * task's own message is printed instead.
+   * task's own message is printed instead. A missing or unreadable file is named with what to
+   * check.
    */
   static String messageOf(Throwable e) {
     Throwable cause = e;
@@ -85,6 +88,13 @@ public final class Main implements Runnable {
     }
     while (cause.getMessage() == null && cause.getCause() != null) {
       cause = cause.getCause();
+    }
+    if (cause instanceof NoSuchFileException missing) {
+      // Its message is the bare path, which reads as no error at all.
+      return prefix + missing.getFile() + ": no such file or folder; check the path";
+    }
+    if (cause instanceof AccessDeniedException denied) {
+      return prefix + denied.getFile() + ": permission denied; check its permissions";
     }
     String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
     return prefix + withoutStackTrace(message);

@@ -2,6 +2,8 @@ package io.bitsweep.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import org.apache.spark.SparkException;
 import org.junit.jupiter.api.Test;
 
@@ -44,5 +46,21 @@ class MainMessageTest {
     assertThat(Main.messageOf(failure)).isEqualTo("wrapper");
     assertThat(Main.messageOf(new RuntimeException(new IllegalArgumentException("inner"))))
         .isEqualTo("java.lang.IllegalArgumentException: inner");
+  }
+
+  @Test
+  void missingFileNamesPathAndFix() {
+    NoSuchFileException missing = new NoSuchFileException("/tmp/configs/4bit.json");
+
+    assertThat(Main.messageOf(missing))
+        .isEqualTo("/tmp/configs/4bit.json: no such file or folder; check the path");
+  }
+
+  @Test
+  void unreadableFileNamesPathAndFix() {
+    AccessDeniedException denied = new AccessDeniedException("/tmp/configs/4bit.json");
+
+    assertThat(Main.messageOf(denied))
+        .isEqualTo("/tmp/configs/4bit.json: permission denied; check its permissions");
   }
 }

@@ -112,6 +112,19 @@ class SweepInputTest {
   }
 
   @Test
+  void missingConfigFileNamedWithFix() {
+    Path missing = tmp.resolve("missing.json");
+
+    Cli.Result swept = sweep(TinyModelCopy.source(), "--config", missing);
+    Cli.Result planned = Cli.run("plan", "--config", missing.toString());
+
+    assertRejected(swept, List.of(missing + ": no such file or folder; check the path"));
+    assertThat(planned.status()).as("exit status of plan").isEqualTo(1);
+    assertThat(planned.stderr())
+        .isEqualTo("bitsweep plan: " + missing + ": no such file or folder; check the path\n");
+  }
+
+  @Test
   void launcherPrintsOneLineNotStackTrace() throws Exception {
     Path config = TinyModelCopy.writeFile(tmp, "config.json", "{\"default\": 7}");
     Path output = tmp.resolve("output.txt");
