@@ -17,8 +17,11 @@ import io.bitsweep.kld.LeaderboardPrinter;
 import io.bitsweep.kld.LeaderboardRow;
 import io.bitsweep.kld.ReferenceEncoding;
 import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -84,10 +87,11 @@ final class RunCommand extends SparkCommand {
   private CalibrationSet calibrationSet;
   private ReferenceEncoding encoding;
   private SweepJob.Options sweepOptions;
+  private Selection selection;
 
   /**
-   * Checks the MLX output, the model (weights included), the spec, the calibration files and the
-   * reference and sweep options.
+   * Checks the MLX output, the model (weights included), the spec, the calibration files, the
+   * reference and sweep options, and that some configuration meets the --rank or the budget.
    */
   @Override
   void prepare() throws Exception {
@@ -103,6 +107,8 @@ final class RunCommand extends SparkCommand {
     calibrationOptions = calibration.options(ref);
     calibrationSet = CalibrateJob.load(calibrationOptions);
     encoding = ReferenceCommand.compactEncoding(topK, tailSamples, modelDir);
+    selection = new Selection(maxBytes, rank > 0 ? 0 : maxBpw, rank);
+    selection.checkReachable(sizes(modelDir, configurations.configurations()));
     sweepOptions =
         new SweepJob.Options(
             ref, configurations.specId(), configurations.configurations(), configsPerTask, 0);
@@ -132,7 +138,6 @@ final class RunCommand extends SparkCommand {
     System.out.print(LeaderboardPrinter.format(ranked));
 
     store.spark().sparkContext().setJobGroup("select", "select: read the leaderboard of " + ref.name(), false);
-    Selection selection = new Selection(maxBytes, rank > 0 ? 0 : maxBpw, rank);
     List<LeaderboardTable.Entry> leaderboard = LeaderboardTable.read(store);
     LeaderboardTable.Entry chosen = selection.choose(leaderboard);
     io.bitsweep.jobs.Artifacts.writeText(store, "selected.json", chosen.configJson() + "\n");
@@ -144,5 +149,19 @@ final class RunCommand extends SparkCommand {
     ActivationStats stats = ActivationStatsTable.stats(ActivationStatsTable.read(store, ref));
     WriteMlxCommand.write(
         modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite, stats, store.hadoopConf());
+  }
+
+  /** Returns the exact MLX size of each configuration, from the checkpoint header. */
+  private static List<Selection.Size> sizes(Path modelDir, List<QuantConfig> configs) {
+    List<Selection.Size> sizes = new ArrayList<>();
+    try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+      QuantPlan.HeadTying tying =
+          QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors());
+      for (QuantConfig config : configs) {
+        QuantPlan plan = QuantPlan.resolve(config, checkpoint.tensors(), tying);
+        sizes.add(new Selection.Size(config.label(), plan.mlxBytes(), plan.bitsPerWeight()));
+      }
+    }
+    return sizes;
   }
 }

@@ -13,8 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Invalid numeric options of {@code run} and {@code reference}: each fails before Spark starts,
- * with one line naming the option, the value and the valid range, and leaves no table.
+ * Invalid numeric options of {@code run} and {@code reference}, and a selection that no
+ * configuration of the spec can meet: each fails before Spark starts, with one line naming the
+ * option, the value and the valid range, and leaves no table.
  */
 class StepOptionsInputTest {
   @TempDir Path tmp;
@@ -47,7 +48,30 @@ class StepOptionsInputTest {
         new Case(
             "run",
             List.of("--configs-per-task", "0"),
-            model -> "--configs-per-task is 0, expected at least 1"));
+            model -> "--configs-per-task is 0, expected at least 1"),
+        new Case(
+            "run",
+            List.of("--max-bpw", "1"),
+            model ->
+                "No configuration of the sweep fits the budget (max 1.000 bits per weight); the"
+                    + " smallest is 2/64 at 469856 bytes, 2.581 bits per weight; raise the budget"
+                    + " or add lower-bit configurations"),
+        new Case(
+            "run",
+            List.of("--rank", "7"),
+            model -> "Invalid --rank 7: the sweep has 6 configurations, so ranks 1 to 6"),
+        new Case(
+            "run",
+            List.of("--rank", "-1"),
+            model -> "Invalid --rank -1: expected a rank from 1, or 0 to select by budget"),
+        new Case(
+            "run",
+            List.of("--max-bpw", "NaN"),
+            model -> "Invalid --max-bpw NaN: expected bits per weight, or 0 for no limit"),
+        new Case(
+            "run",
+            List.of("--max-bytes", "-5"),
+            model -> "Invalid --max-bytes -5: expected a size in bytes, or 0 for no limit"));
   }
 
   private static String topK(int value, Path model) {
