@@ -13,9 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Invalid numeric options of {@code run} and {@code reference}, and a selection that no
- * configuration of the spec can meet: each fails before Spark starts, with one line naming the
- * option, the value and the valid range, and leaves no table.
+ * Invalid numeric options of {@code calibrate}, {@code run} and {@code reference}, and a
+ * selection that no configuration of the spec can meet: each fails before Spark starts, with one
+ * line naming the option, the value and the valid range, and leaves no table.
  */
 class StepOptionsInputTest {
   @TempDir Path tmp;
@@ -36,6 +36,16 @@ class StepOptionsInputTest {
 
   static Stream<Case> cases() {
     return Stream.of(
+        new Case(
+            "calibrate",
+            List.of("--max-length", "1"),
+            model ->
+                "Invalid --max-length 1: expected at least 2, so that one position has a next"
+                    + " token to score"),
+        new Case(
+            "calibrate",
+            List.of("--shards", "-3"),
+            model -> "Invalid --shards -3: expected at least 1"),
         new Case("run", List.of("--top-k", "0"), model -> topK(0, model)),
         new Case("run", List.of("--top-k", "2049"), model -> topK(2049, model)),
         new Case("reference", List.of("--top-k", "5000"), model -> topK(5000, model)),
