@@ -40,6 +40,9 @@ public final class Main implements Runnable {
   private static final java.util.Set<String> SPARK_STEPS =
       java.util.Set.of("run", "calibrate", "reference", "sweep", "rank", "select", "leaderboard");
 
+  /** Spark steps that may create their output folder. */
+  private static final java.util.Set<String> CREATING_STEPS = java.util.Set.of("run", "calibrate");
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -124,17 +127,34 @@ public final class Main implements Runnable {
     if (args.length == 0 || !SPARK_STEPS.contains(args[0])) {
       return;
     }
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals("--out") && !args[i + 1].contains("://")) {
-        Path logs = Path.of(args[i + 1]).toAbsolutePath().resolve("logs");
-        try {
-          Files.createDirectories(logs);
-          System.setProperty("bitsweep.log.file", logs.resolve("bitsweep.log").toString());
-        } catch (java.io.IOException e) {
-          // Logging falls back to the temporary folder; the command itself reports the bad path.
-        }
-        return;
+    String out = outOption(args);
+    if (out == null || out.contains("://")) {
+      return;
+    }
+    Path folder = Path.of(out).toAbsolutePath();
+    // Steps that read earlier tables reject a missing folder, so they must not create it here.
+    if (!CREATING_STEPS.contains(args[0]) && !Files.isDirectory(folder)) {
+      return;
+    }
+    Path logs = folder.resolve("logs");
+    try {
+      Files.createDirectories(logs);
+      System.setProperty("bitsweep.log.file", logs.resolve("bitsweep.log").toString());
+    } catch (java.io.IOException e) {
+      // Logging falls back to the temporary folder; the command itself reports the bad path.
+    }
+  }
+
+  /** Returns the value of {@code --out DIR} or {@code --out=DIR}, or null without one. */
+  private static String outOption(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--out") && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (args[i].startsWith("--out=")) {
+        return args[i].substring("--out=".length());
       }
     }
+    return null;
   }
 }

@@ -76,6 +76,11 @@ final class RunCommand extends SparkCommand {
   boolean overwrite;
 
   @Override
+  boolean createsOutput() {
+    return true;
+  }
+
+  @Override
   String step() {
     return "run";
   }
