@@ -91,6 +91,18 @@ final class ReferenceCommand extends SparkCommand {
               + ReferenceEncoding.DEFAULT_TAIL_SAMPLES
               + ")");
     }
+    // More samples than tokens add no information, and each costs 8 bytes per scored position,
+    // so 100,000 need an estimated 23 GB for the 28,489 positions of the default calibration mix.
+    if (tailSamples > vocab) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "Invalid --tail-samples %d: expected at most %d, the vocab_size of %s (default %d)",
+              tailSamples,
+              vocab,
+              configFile,
+              ReferenceEncoding.DEFAULT_TAIL_SAMPLES));
+    }
     return ReferenceEncoding.compact(topK, tailSamples);
   }
 }

@@ -56,6 +56,13 @@ class StepOptionsInputTest {
                 "Invalid --tail-samples -1: expected 0 (the plain top-k form) or more"
                     + " (default 64)"),
         new Case(
+            "reference",
+            List.of("--tail-samples", "100000"),
+            model ->
+                "Invalid --tail-samples 100000: expected at most 2048, the vocab_size of "
+                    + model.resolve("config.json")
+                    + " (default 64)"),
+        new Case(
             "run",
             List.of("--configs-per-task", "0"),
             model -> "--configs-per-task is 0, expected at least 1"),
