@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A table write whose Spark job fails leaves neither the table nor its staging folder. */
+/**
+ * A table write whose Spark job fails leaves neither the table nor its staging folder, and the
+ * next write of that table deletes the staging folders that a dead process left.
+ */
 class TableStoreFailureTest {
   private static SparkSession spark;
 
@@ -56,5 +59,19 @@ class TableStoreFailureTest {
           .as("entries of the output folder after the failed write")
           .isEmpty();
     }
+  }
+
+  @Test
+  void replaceDeletesStagingOfDeadRun() throws IOException {
+    Path stale = Files.createDirectories(out.resolve("_staging-calibration-0000").resolve("part"));
+    Path other = Files.createDirectories(out.resolve("_staging-reference-0000"));
+    TableStore store = new TableStore(spark, out.toString());
+    var empty = spark.createDataFrame(List.<Row>of(), Table.CALIBRATION.schema());
+
+    store.replace(Table.CALIBRATION, empty);
+
+    assertThat(stale.getParent()).as("staging folder of the same table").doesNotExist();
+    assertThat(other).as("staging folder of another table").isDirectory();
+    assertThat(out.resolve("calibration")).as("the replaced table").isDirectory();
   }
 }
