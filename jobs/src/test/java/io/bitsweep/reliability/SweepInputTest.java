@@ -142,6 +142,25 @@ class SweepInputTest {
                 + " quantization; use one of [2, 3, 4, 5, 6, 8]");
   }
 
+  @Test
+  void badMasterPrintsOneLine() throws Exception {
+    Path output = tmp.resolve("output.txt");
+    Path out = tmp.resolve("out");
+
+    Process process =
+        ChildJvm.start(output, "calibrate", "--out", out.toString(), "--master", "bogus");
+
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("calibrate finished").isTrue();
+    assertThat(process.exitValue()).as("exit status").isEqualTo(1);
+    List<String> lines =
+        Files.readAllLines(output).stream()
+            .filter(line -> !line.startsWith("WARNING: Using incubator"))
+            .toList();
+    assertThat(lines)
+        .as("output of bitsweep calibrate")
+        .containsExactly("bitsweep calibrate: Could not parse Master URL: 'bogus'");
+  }
+
   private Cli.Result sweep(Path model, String option, Path file) {
     return Cli.run(
         "sweep",
