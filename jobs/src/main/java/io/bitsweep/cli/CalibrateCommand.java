@@ -27,6 +27,11 @@ final class CalibrateCommand extends SparkCommand {
   @Mixin CalibrationMixin calibration = new CalibrationMixin();
 
   @Override
+  boolean createsOutput() {
+    return true;
+  }
+
+  @Override
   String step() {
     return "calibrate";
   }

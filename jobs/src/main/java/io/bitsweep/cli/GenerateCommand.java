@@ -1,8 +1,11 @@
 package io.bitsweep.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.bitsweep.model.LanguageModel;
+import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.tokenizer.SpecialTokens;
 import io.bitsweep.tokenizer.Tokenizer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -35,6 +38,7 @@ final class GenerateCommand implements Callable<Integer> {
       if (promptIds.length == 0) {
         promptIds = new int[] {tokenizer.bosTokenId().orElse(0)};
       }
+      checkContextLength(promptIds.length, model.resolve());
       List<Integer> eos = tokenizer.eosTokenIds();
       long start = System.nanoTime();
       int[] continuation = lm.generate(promptIds, maxTokens, eos.isEmpty() ? -1 : eos.get(0));
@@ -54,5 +58,34 @@ final class GenerateCommand implements Callable<Integer> {
           continuation.length / seconds);
     }
     return 0;
+  }
+
+  /**
+   * Rejects a prompt plus {@code --max-tokens} longer than the model's {@code
+   * max_position_embeddings} (top level of config.json, or under {@code text_config}), so a large
+   * value fails at once instead of decoding for minutes with a growing cache.
+   */
+  private void checkContextLength(int promptTokens, Path modelDir) {
+    JsonNode config = Checkpoint.readConfigJson(modelDir);
+    JsonNode limit = config.path("max_position_embeddings");
+    if (limit.isMissingNode()) {
+      limit = config.path("text_config").path("max_position_embeddings");
+    }
+    if (!limit.canConvertToInt()) {
+      return;
+    }
+    long total = (long) promptTokens + maxTokens;
+    if (total > limit.intValue()) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "Invalid --max-tokens %d: the prompt has %d tokens and max_position_embeddings in"
+                  + " %s is %d, so pass at most %d",
+              maxTokens,
+              promptTokens,
+              modelDir.resolve("config.json"),
+              limit.intValue(),
+              Math.max(0, limit.intValue() - promptTokens)));
+    }
   }
 }

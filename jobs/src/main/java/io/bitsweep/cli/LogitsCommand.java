@@ -31,6 +31,11 @@ final class LogitsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    // Files.move with REPLACE_EXISTING would replace an empty folder with the file.
+    if (Files.isDirectory(out)) {
+      throw new IllegalArgumentException(
+          "Invalid --out " + out + ": it is a folder, expected a file name for the logits");
+    }
     try (LanguageModel lm = LanguageModel.open(model.resolve())) {
       int vocab = lm.config().vocabSize();
       for (int token : tokens) {
@@ -45,10 +50,14 @@ final class LogitsCommand implements Callable<Integer> {
       Path parent = out.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       Path staging = Files.createTempFile(parent, ".logits", ".tmp");
-      try (OutputStream stream = Files.newOutputStream(staging)) {
-        stream.write(bytes.array());
+      try {
+        try (OutputStream stream = Files.newOutputStream(staging)) {
+          stream.write(bytes.array());
+        }
+        Files.move(staging, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(staging);
       }
-      Files.move(staging, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       System.err.printf(Locale.ROOT, "wrote %d x %d float32 logits to %s%n", tokens.length, vocab, out);
     }
     return 0;

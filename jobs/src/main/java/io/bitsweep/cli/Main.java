@@ -1,9 +1,12 @@
 package io.bitsweep.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.apache.spark.SparkException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -36,6 +39,9 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
   private static final java.util.Set<String> SPARK_STEPS =
       java.util.Set.of("run", "calibrate", "reference", "sweep", "rank", "select", "leaderboard");
+
+  /** Spark steps that may create their output folder. */
+  private static final java.util.Set<String> CREATING_STEPS = java.util.Set.of("run", "calibrate");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -70,12 +76,43 @@ public final class Main implements Runnable {
     return 1;
   }
 
-  private static String messageOf(Throwable e) {
+  /**
+   * Returns the one-line message printed for a failure. A failed Spark job wraps the task's
+   * exception in a {@link SparkException} whose message repeats the task's stack trace, so the
+   * task's own message is printed instead. A missing or unreadable file is named with what to
+   * check.
+   */
+  static String messageOf(Throwable e) {
     Throwable cause = e;
+    String prefix = "";
+    while (cause instanceof SparkException && cause.getCause() != null) {
+      cause = cause.getCause();
+      prefix = "Spark task failed: ";
+    }
     while (cause.getMessage() == null && cause.getCause() != null) {
       cause = cause.getCause();
     }
-    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    if (cause instanceof NoSuchFileException missing) {
+      // Its message is the bare path, which reads as no error at all.
+      return prefix + missing.getFile() + ": no such file or folder; check the path";
+    }
+    if (cause instanceof AccessDeniedException denied) {
+      return prefix + denied.getFile() + ": permission denied; check its permissions";
+    }
+    String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    return prefix + withoutStackTrace(message);
+  }
+
+  /** Cuts a message before the stack trace that Spark appends to a failed job's message. */
+  private static String withoutStackTrace(String message) {
+    int end = message.length();
+    for (String start : new String[] {"\n\tat ", "\nDriver stacktrace:"}) {
+      int index = message.indexOf(start);
+      if (index >= 0 && index < end) {
+        end = index;
+      }
+    }
+    return message.substring(0, end).strip();
   }
 
   /**
@@ -90,17 +127,34 @@ public final class Main implements Runnable {
     if (args.length == 0 || !SPARK_STEPS.contains(args[0])) {
       return;
     }
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals("--out") && !args[i + 1].contains("://")) {
-        Path logs = Path.of(args[i + 1]).toAbsolutePath().resolve("logs");
-        try {
-          Files.createDirectories(logs);
-          System.setProperty("bitsweep.log.file", logs.resolve("bitsweep.log").toString());
-        } catch (java.io.IOException e) {
-          // Logging falls back to the temporary folder; the command itself reports the bad path.
-        }
-        return;
+    String out = outOption(args);
+    if (out == null || out.contains("://")) {
+      return;
+    }
+    Path folder = Path.of(out).toAbsolutePath();
+    // Steps that read earlier tables reject a missing folder, so they must not create it here.
+    if (!CREATING_STEPS.contains(args[0]) && !Files.isDirectory(folder)) {
+      return;
+    }
+    Path logs = folder.resolve("logs");
+    try {
+      Files.createDirectories(logs);
+      System.setProperty("bitsweep.log.file", logs.resolve("bitsweep.log").toString());
+    } catch (java.io.IOException e) {
+      // Logging falls back to the temporary folder; the command itself reports the bad path.
+    }
+  }
+
+  /** Returns the value of {@code --out DIR} or {@code --out=DIR}, or null without one. */
+  private static String outOption(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--out") && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (args[i].startsWith("--out=")) {
+        return args[i].substring("--out=".length());
       }
     }
+    return null;
   }
 }

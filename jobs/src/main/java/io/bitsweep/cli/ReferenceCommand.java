@@ -5,6 +5,10 @@ import io.bitsweep.jobs.Progress;
 import io.bitsweep.jobs.ReferenceJob;
 import io.bitsweep.jobs.TableStore;
 import io.bitsweep.kld.ReferenceEncoding;
+import io.bitsweep.model.ModelConfig;
+import io.bitsweep.safetensors.Checkpoint;
+import java.nio.file.Path;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,11 +42,67 @@ final class ReferenceCommand extends SparkCommand {
     return "reference";
   }
 
+  private ModelRef ref;
+  private ReferenceEncoding encoding;
+
+  /** Resolves the model and checks the encoding options against its vocabulary. */
+  @Override
+  void prepare() {
+    ref = model.ref(spark);
+    if (full) {
+      encoding = ReferenceEncoding.full();
+    } else {
+      encoding = compactEncoding(topK, tailSamples, ref.localPath());
+    }
+  }
+
   @Override
   void run(TableStore store) {
-    ReferenceEncoding encoding = full ? ReferenceEncoding.full() : ReferenceEncoding.compact(topK, tailSamples);
-    ModelRef ref = model.ref(spark);
     long rows = ReferenceJob.run(store, new ReferenceJob.Options(ref, store.root(), encoding));
     Progress.LOG.info("reference: {} scored positions stored", rows);
+  }
+
+  /**
+   * Returns the compact encoding that {@code --top-k} and {@code --tail-samples} select, after
+   * checking them against the vocabulary size in the model's {@code config.json}, so a bad value
+   * fails before Spark starts instead of in every task.
+   *
+   * @throws IllegalArgumentException naming the option, the value and the valid range
+   */
+  static ReferenceEncoding compactEncoding(int topK, int tailSamples, Path modelDir) {
+    String configFile = modelDir.resolve("config.json").toString();
+    int vocab = ModelConfig.fromJson(Checkpoint.readConfigJson(modelDir), configFile).vocabSize();
+    if (topK < 1 || topK > vocab) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "Invalid --top-k %d: expected 1 to %d, the vocab_size of %s; pass a value in that"
+                  + " range (default %d)",
+              topK,
+              vocab,
+              configFile,
+              ReferenceEncoding.DEFAULT_TOP_K));
+    }
+    if (tailSamples < 0) {
+      throw new IllegalArgumentException(
+          "Invalid --tail-samples "
+              + tailSamples
+              + ": expected 0 (the plain top-k form) or more (default "
+              + ReferenceEncoding.DEFAULT_TAIL_SAMPLES
+              + ")");
+    }
+    // More samples than tokens add no information, and each costs 8 bytes per scored position,
+    // so 100,000 need an estimated 23 GB for the 28,489 positions of the default calibration mix.
+    if (tailSamples > vocab) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "Invalid --tail-samples %d: expected at most %d, the vocab_size of %s (default %d)",
+              tailSamples,
+              vocab,
+              configFile,
+              ReferenceEncoding.DEFAULT_TAIL_SAMPLES));
+    }
+    return ReferenceEncoding.compact(topK, tailSamples);
   }
 }

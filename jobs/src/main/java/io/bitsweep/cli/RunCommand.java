@@ -17,8 +17,11 @@ import io.bitsweep.kld.LeaderboardPrinter;
 import io.bitsweep.kld.LeaderboardRow;
 import io.bitsweep.kld.ReferenceEncoding;
 import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -73,6 +76,11 @@ final class RunCommand extends SparkCommand {
   boolean overwrite;
 
   @Override
+  boolean createsOutput() {
+    return true;
+  }
+
+  @Override
   String step() {
     return "run";
   }
@@ -82,8 +90,14 @@ final class RunCommand extends SparkCommand {
   private SpecMixin.Resolved configurations;
   private CalibrateJob.Options calibrationOptions;
   private CalibrationSet calibrationSet;
+  private ReferenceEncoding encoding;
+  private SweepJob.Options sweepOptions;
+  private Selection selection;
 
-  /** Checks the MLX output, the model (weights included), the spec and the calibration files. */
+  /**
+   * Checks the MLX output, the model (weights included), the spec, the calibration files, the
+   * reference and sweep options, and that some configuration meets the --rank or the budget.
+   */
   @Override
   void prepare() throws Exception {
     Path localMlx = ModelRef.isRemote(out) ? null : Path.of(out, "mlx");
@@ -97,6 +111,12 @@ final class RunCommand extends SparkCommand {
     configurations = spec.resolve(modelDir);
     calibrationOptions = calibration.options(ref);
     calibrationSet = CalibrateJob.load(calibrationOptions);
+    encoding = ReferenceCommand.compactEncoding(topK, tailSamples, modelDir);
+    selection = new Selection(maxBytes, rank > 0 ? 0 : maxBpw, rank);
+    selection.checkReachable(sizes(modelDir, configurations.configurations()));
+    sweepOptions =
+        new SweepJob.Options(
+            ref, configurations.specId(), configurations.configurations(), configsPerTask, 0);
   }
 
   @Override
@@ -111,11 +131,9 @@ final class RunCommand extends SparkCommand {
     CalibrateJob.write(store, calibrationOptions, calibrationSet);
     long positions =
         ReferenceJob.run(
-            store, new ReferenceJob.Options(ref, store.root(), ReferenceEncoding.compact(topK, tailSamples)));
+            store, new ReferenceJob.Options(ref, store.root(), encoding));
     Progress.LOG.info("reference: {} scored positions stored", positions);
-    SweepJob.Summary sweep =
-        SweepJob.run(
-            store, new SweepJob.Options(ref, configurations.specId(), configurations.configurations(), configsPerTask, 0));
+    SweepJob.Summary sweep = SweepJob.run(store, sweepOptions);
     Progress.LOG.info(
         "sweep: {} pairs computed, {} skipped; forward work {} of independent evaluations",
         sweep.computed(),
@@ -125,7 +143,6 @@ final class RunCommand extends SparkCommand {
     System.out.print(LeaderboardPrinter.format(ranked));
 
     store.spark().sparkContext().setJobGroup("select", "select: read the leaderboard of " + ref.name(), false);
-    Selection selection = new Selection(maxBytes, rank > 0 ? 0 : maxBpw, rank);
     List<LeaderboardTable.Entry> leaderboard = LeaderboardTable.read(store);
     LeaderboardTable.Entry chosen = selection.choose(leaderboard);
     io.bitsweep.jobs.Artifacts.writeText(store, "selected.json", chosen.configJson() + "\n");
@@ -137,5 +154,19 @@ final class RunCommand extends SparkCommand {
     ActivationStats stats = ActivationStatsTable.stats(ActivationStatsTable.read(store, ref));
     WriteMlxCommand.write(
         modelDir, QuantConfig.parse(chosen.configJson(), "selected.json"), mlxOut, overwrite, stats, store.hadoopConf());
+  }
+
+  /** Returns the exact MLX size of each configuration, from the checkpoint header. */
+  private static List<Selection.Size> sizes(Path modelDir, List<QuantConfig> configs) {
+    List<Selection.Size> sizes = new ArrayList<>();
+    try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+      QuantPlan.HeadTying tying =
+          QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors());
+      for (QuantConfig config : configs) {
+        QuantPlan plan = QuantPlan.resolve(config, checkpoint.tensors(), tying);
+        sizes.add(new Selection.Size(config.label(), plan.mlxBytes(), plan.bitsPerWeight()));
+      }
+    }
+    return sizes;
   }
 }

@@ -1,8 +1,11 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.jobs.ModelRef;
 import io.bitsweep.jobs.Progress;
 import io.bitsweep.jobs.Sessions;
 import io.bitsweep.jobs.TableStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
@@ -32,10 +35,19 @@ abstract class SparkCommand implements Callable<Integer> {
   /** Runs the step on the given store. */
   abstract void run(TableStore store) throws Exception;
 
+  /**
+   * Returns whether the step may create its output folder. Steps that read the tables of
+   * an earlier step keep this default, so a mistyped {@code --out} fails before Spark starts.
+   */
+  boolean createsOutput() {
+    return false;
+  }
+
   @Override
   public Integer call() throws Exception {
     long start = System.nanoTime();
     prepare();
+    checkOutputFolder();
     try (SparkSession session = Sessions.getOrCreate("bitsweep " + step(), spark.options())) {
       // Steps set a more precise group for their own jobs; this one covers the rest.
       session.sparkContext().setJobGroup(step(), step() + ": " + out, false);
@@ -43,5 +55,25 @@ abstract class SparkCommand implements Callable<Integer> {
     }
     Progress.LOG.info("{}: done in {}", step(), Progress.format((System.nanoTime() - start) / 1e9));
     return 0;
+  }
+
+  /** Rejects a local {@code --out} that is a file, or that is missing for a step that reads it. */
+  private void checkOutputFolder() {
+    if (ModelRef.isRemote(out)) {
+      return;
+    }
+    Path folder = Path.of(out);
+    if (Files.exists(folder) && !Files.isDirectory(folder)) {
+      throw new IllegalArgumentException(
+          "Invalid --out " + out + ": it is a file, expected the folder of the tables; choose"
+              + " another path");
+    }
+    if (!Files.exists(folder) && !createsOutput()) {
+      throw new IllegalArgumentException(
+          "Cannot read the tables in "
+              + out
+              + ": no such folder; pass the --out of an earlier `bitsweep calibrate` or"
+              + " `bitsweep run`");
+    }
   }
 }

@@ -43,6 +43,12 @@ public final class CalibrateJob {
       if (shards < 1) {
         throw new IllegalArgumentException("Invalid --shards " + shards + ": expected at least 1");
       }
+      if (maxLength < 2) {
+        throw new IllegalArgumentException(
+            "Invalid --max-length "
+                + maxLength
+                + ": expected at least 2, so that one position has a next token to score");
+      }
     }
   }
 

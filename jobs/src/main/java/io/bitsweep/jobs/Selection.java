@@ -16,8 +16,17 @@ import java.util.Locale;
  */
 public record Selection(long maxBytes, double maxBpw, int rank) {
   public Selection {
-    if (maxBytes < 0 || maxBpw < 0 || rank < 0) {
-      throw new IllegalArgumentException("--max-bytes, --max-bpw and --rank must be positive");
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException(
+          "Invalid --max-bytes " + maxBytes + ": expected a size in bytes, or 0 for no limit");
+    }
+    if (!(maxBpw >= 0) || Double.isInfinite(maxBpw)) {
+      throw new IllegalArgumentException(
+          "Invalid --max-bpw " + maxBpw + ": expected bits per weight, or 0 for no limit");
+    }
+    if (rank < 0) {
+      throw new IllegalArgumentException(
+          "Invalid --rank " + rank + ": expected a rank from 1, or 0 to select by budget");
     }
     if (rank > 0 && (maxBytes > 0 || maxBpw > 0)) {
       throw new IllegalArgumentException("Pass either --rank or a budget (--max-bytes, --max-bpw), not both");
@@ -60,7 +69,62 @@ public record Selection(long maxBytes, double maxBpw, int rank) {
   }
 
   private boolean fits(LeaderboardRow row) {
-    return (maxBytes == 0 || row.sizeBytes() <= maxBytes) && (maxBpw == 0 || row.bitsPerWeight() <= maxBpw);
+    return fits(row.sizeBytes(), row.bitsPerWeight());
+  }
+
+  private boolean fits(long sizeBytes, double bitsPerWeight) {
+    return (maxBytes == 0 || sizeBytes <= maxBytes) && (maxBpw == 0 || bitsPerWeight <= maxBpw);
+  }
+
+  /**
+   * The exact MLX size of one configuration, known before the sweep.
+   *
+   * @param label the configuration's label
+   * @param sizeBytes MLX model size in bytes
+   * @param bitsPerWeight bits per weight of that size
+   */
+  public record Size(String label, long sizeBytes, double bitsPerWeight) {}
+
+  /**
+   * Checks before a sweep that this selection can choose one of {@code sizes}: the rank is at most
+   * their number, or at least one of them fits the budget.
+   *
+   * @throws IllegalArgumentException naming the rank or the budget and the smallest configuration
+   */
+  public void checkReachable(List<Size> sizes) {
+    if (sizes.isEmpty()) {
+      throw new IllegalArgumentException("No configurations to select from; add some to the spec");
+    }
+    if (rank > 0) {
+      if (rank > sizes.size()) {
+        throw new IllegalArgumentException(
+            String.format(
+                Locale.ROOT,
+                "Invalid --rank %d: the sweep has %d configurations, so ranks 1 to %d",
+                rank,
+                sizes.size(),
+                sizes.size()));
+      }
+      return;
+    }
+    Size smallest = sizes.get(0);
+    for (Size size : sizes) {
+      if (fits(size.sizeBytes(), size.bitsPerWeight())) {
+        return;
+      }
+      if (size.sizeBytes() < smallest.sizeBytes()) {
+        smallest = size;
+      }
+    }
+    throw new IllegalArgumentException(
+        String.format(
+            Locale.ROOT,
+            "No configuration of the sweep fits the budget (%s); the smallest is %s at %d bytes,"
+                + " %.3f bits per weight; raise the budget or add lower-bit configurations",
+            budget(),
+            smallest.label(),
+            smallest.sizeBytes(),
+            smallest.bitsPerWeight()));
   }
 
   private String budget() {

@@ -104,6 +104,30 @@ public final class TableStore {
   }
 
   /**
+   * Deletes the staging folders of {@code table} that an earlier process left when it died during
+   * {@link #replace} (killed, or ended by an out-of-memory error), where no finally block runs.
+   * Like {@link #discardUncommitted}, this assumes one command writes an output folder at a time.
+   */
+  private void discardStaging(Table table) {
+    Path rootPath = new Path(root);
+    try {
+      FileSystem fs = fileSystem(rootPath);
+      if (!fs.exists(rootPath)) {
+        return;
+      }
+      String prefix = "_staging-" + table.tableName() + "-";
+      for (FileStatus status : fs.listStatus(rootPath, path -> path.getName().startsWith(prefix))) {
+        LOG.warn(
+            "Deleting {}: staging folder of an earlier run that did not finish", status.getPath());
+        fs.delete(status.getPath(), true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot list " + root + " for staging folders: " + e.getMessage() + "; check --out", e);
+    }
+  }
+
+  /**
    * Reads a table and checks that it has every column of its schema with the right type.
    *
    * @throws IllegalStateException when the table does not exist or has no committed data, or when a
@@ -159,12 +183,18 @@ public final class TableStore {
   /** Replaces a table with {@code rows}, atomically: readers see the old table or the new one. */
   public void replace(Table table, Dataset<Row> rows) {
     String target = location(table);
+    discardStaging(table);
     String staging = location("_staging-" + table.tableName() + "-" + UUID.randomUUID());
+    // A failed Spark job throws SparkException, a checked exception that the Scala API does not
+    // declare. A catch of RuntimeException misses it, so the flag covers every throwable.
+    boolean written = false;
     try {
       write(table, target, rows, SaveMode.ErrorIfExists, staging);
-    } catch (RuntimeException e) {
-      deleteQuietly(staging);
-      throw e;
+      written = true;
+    } finally {
+      if (!written) {
+        deleteQuietly(staging);
+      }
     }
     try {
       Path targetPath = new Path(target);

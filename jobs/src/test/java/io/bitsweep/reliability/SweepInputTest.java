@@ -112,6 +112,19 @@ class SweepInputTest {
   }
 
   @Test
+  void missingConfigFileNamedWithFix() {
+    Path missing = tmp.resolve("missing.json");
+
+    Cli.Result swept = sweep(TinyModelCopy.source(), "--config", missing);
+    Cli.Result planned = Cli.run("plan", "--config", missing.toString());
+
+    assertRejected(swept, List.of(missing + ": no such file or folder; check the path"));
+    assertThat(planned.status()).as("exit status of plan").isEqualTo(1);
+    assertThat(planned.stderr())
+        .isEqualTo("bitsweep plan: " + missing + ": no such file or folder; check the path\n");
+  }
+
+  @Test
   void launcherPrintsOneLineNotStackTrace() throws Exception {
     Path config = TinyModelCopy.writeFile(tmp, "config.json", "{\"default\": 7}");
     Path output = tmp.resolve("output.txt");
@@ -127,6 +140,25 @@ class SweepInputTest {
         .containsExactly(
             "bitsweep plan: " + config + ": default.bits: 7 bits is not supported by MLX affine"
                 + " quantization; use one of [2, 3, 4, 5, 6, 8]");
+  }
+
+  @Test
+  void badMasterPrintsOneLine() throws Exception {
+    Path output = tmp.resolve("output.txt");
+    Path out = tmp.resolve("out");
+
+    Process process =
+        ChildJvm.start(output, "calibrate", "--out", out.toString(), "--master", "bogus");
+
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("calibrate finished").isTrue();
+    assertThat(process.exitValue()).as("exit status").isEqualTo(1);
+    List<String> lines =
+        Files.readAllLines(output).stream()
+            .filter(line -> !line.startsWith("WARNING: Using incubator"))
+            .toList();
+    assertThat(lines)
+        .as("output of bitsweep calibrate")
+        .containsExactly("bitsweep calibrate: Could not parse Master URL: 'bogus'");
   }
 
   private Cli.Result sweep(Path model, String option, Path file) {

@@ -1,0 +1,62 @@
+package io.bitsweep.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bitsweep logits} writes a file, never replaces a folder, and leaves no staging file. */
+class LogitsOutputTest {
+  @TempDir Path tmp;
+
+  @Test
+  void folderRejectedAsOutputFile() throws IOException {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    Path full = Files.createDirectories(tmp.resolve("full"));
+    Files.writeString(full.resolve("keep.txt"), "kept");
+
+    for (Path folder : new Path[] {empty, full}) {
+      Cli.Result result = logits(folder);
+
+      assertThat(result.status()).as("exit status for %s", folder).isEqualTo(1);
+      assertThat(result.stderr())
+          .isEqualTo(
+              "bitsweep logits: Invalid --out " + folder + ": it is a folder, expected a file"
+                  + " name for the logits\n");
+      assertThat(folder).as("the folder given as --out").isDirectory();
+    }
+    assertThat(full.resolve("keep.txt")).hasContent("kept");
+    try (Stream<Path> entries = Files.list(tmp)) {
+      assertThat(entries.map(p -> p.getFileName().toString()).toList())
+          .as("entries of %s", tmp)
+          .containsExactlyInAnyOrder("empty", "full");
+    }
+  }
+
+  @Test
+  void fileWrittenWithoutStagingLeft() throws IOException {
+    Path out = tmp.resolve("logits.bin");
+
+    Cli.Result result = logits(out);
+
+    assertThat(result.status()).as("exit status").isZero();
+    assertThat(Files.size(out)).as("bytes of 2 rows of 2,048 float32 logits").isEqualTo(16384);
+    try (Stream<Path> entries = Files.list(tmp)) {
+      assertThat(entries.map(p -> p.getFileName().toString()).toList())
+          .as("entries of %s", tmp)
+          .containsExactly("logits.bin");
+    }
+  }
+
+  private static Cli.Result logits(Path out) {
+    return Cli.run(
+        "logits",
+        "--model", TinyModelCopy.source().toString(),
+        "--tokens", "1,2",
+        "--out", out.toString());
+  }
+}

@@ -1,0 +1,55 @@
+package io.bitsweep.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A local {@code --out} that is a file, or a missing one given to a step that reads earlier
+ * tables, fails before Spark starts with one line, and nothing is created at that path.
+ */
+class OutOptionTest {
+  @TempDir Path tmp;
+
+  @Test
+  void fileRejectedAsOutputFolder() throws IOException {
+    Path file = Files.writeString(tmp.resolve("notes.txt"), "not a folder\n");
+
+    Cli.Result result =
+        Cli.run(
+            "calibrate",
+            "--out", file.toString(),
+            "--model", TinyModelCopy.source().toString(),
+            "--master", "local[1]");
+
+    assertThat(result.status()).as("exit status").isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "bitsweep calibrate: Invalid --out " + file + ": it is a file, expected the folder of"
+                + " the tables; choose another path\n");
+    assertThat(file).as("the file given as --out").hasContent("not a folder");
+  }
+
+  @Test
+  void missingFolderRejectedByReadingSteps() {
+    Path missing = tmp.resolve("runs").resolve("typo");
+
+    for (String step : new String[] {"leaderboard", "select", "rank"}) {
+      Cli.Result spaced = Cli.run(step, "--out", missing.toString(), "--master", "local[1]");
+      Cli.Result joined = Cli.run(step, "--out=" + missing, "--master", "local[1]");
+
+      for (Cli.Result result : new Cli.Result[] {spaced, joined}) {
+        assertThat(result.status()).as("exit status of %s", step).isEqualTo(1);
+        assertThat(result.stderr())
+            .isEqualTo(
+                "bitsweep " + step + ": Cannot read the tables in " + missing + ": no such folder;"
+                    + " pass the --out of an earlier `bitsweep calibrate` or `bitsweep run`\n");
+      }
+      assertThat(tmp.resolve("runs")).as("parent of --out after %s", step).doesNotExist();
+    }
+  }
+}
