@@ -66,7 +66,10 @@ final class RunCommand extends SparkCommand {
   @Option(
       names = "--max-bpw",
       defaultValue = "4.5",
-      description = "Select within this many bits per weight (default: ${DEFAULT-VALUE}, uniform 4-bit gs64).")
+      description =
+          "Select within this many bits per weight (default: ${DEFAULT-VALUE}, the cost of a"
+              + " 4-bit gs64 weight; a whole uniform 4-bit model is slightly above it because"
+              + " its norms stay bf16).")
   double maxBpw;
 
   @Option(names = "--rank", defaultValue = "0", description = "Select this rank instead of a budget.")
