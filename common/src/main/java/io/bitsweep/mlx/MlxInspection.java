@@ -20,7 +20,12 @@ final class MlxInspection {
     }
     String row = "%-" + nameWidth + "s  %-5s  %-" + shapeWidth + "s  %4s  %5s  %12s%n";
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "MLX model %s%n%n", model.directory()));
+    // A Hugging Face folder also opens here, since its tensors are plain safetensors.
+    String kind =
+        model.configJson().has("quantization")
+            ? "MLX model"
+            : "Model without a quantization entry in config.json";
+    out.append(String.format(Locale.ROOT, "%s %s%n%n", kind, model.directory()));
     out.append(
         String.format(Locale.ROOT, row, "tensor", "dtype", "shape", "bits", "group", "bytes"));
     for (TensorInfo info : tensors.values()) {

@@ -163,6 +163,15 @@ class MlxReaderTest {
   }
 
   @Test
+  void inspectNamesUnquantizedFolder() {
+    Path model = SharedModels.require(SharedModels.LLAMA_TINY);
+
+    String[] lines = MlxReader.inspect(model).split("\n");
+
+    assertThat(lines[0]).isEqualTo("Model without a quantization entry in config.json " + model);
+  }
+
+  @Test
   void inspectListsTensorsAndTotals() {
     Path out = temp.resolve("mlx");
     QuantConfig mixed =

@@ -7,7 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,9 +51,10 @@ final class LogitsCommand implements Callable<Integer> {
       bytes.asFloatBuffer().put(logits);
       Path parent = out.toAbsolutePath().getParent();
       Files.createDirectories(parent);
-      Path staging = Files.createTempFile(parent, ".logits", ".tmp");
+      // Not Files.createTempFile, which makes the file readable by its owner only.
+      Path staging = parent.resolve(".logits-" + UUID.randomUUID() + ".tmp");
       try {
-        try (OutputStream stream = Files.newOutputStream(staging)) {
+        try (OutputStream stream = Files.newOutputStream(staging, StandardOpenOption.CREATE_NEW)) {
           stream.write(bytes.array());
         }
         Files.move(staging, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

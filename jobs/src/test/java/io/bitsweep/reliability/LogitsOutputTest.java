@@ -52,6 +52,20 @@ class LogitsOutputTest {
     }
   }
 
+  @Test
+  void fileGetsPermissionsOfNewFiles() throws IOException {
+    Path out = tmp.resolve("logits.bin");
+    Path probe = tmp.resolve("probe");
+    Files.newOutputStream(probe).close();
+
+    Cli.Result result = logits(out);
+
+    assertThat(result.status()).as("exit status").isZero();
+    assertThat(Files.getPosixFilePermissions(out))
+        .as("permissions of the logits file, as of any file created in the folder")
+        .isEqualTo(Files.getPosixFilePermissions(probe));
+  }
+
   private static Cli.Result logits(Path out) {
     return Cli.run(
         "logits",
