@@ -122,8 +122,9 @@ public final class TableStore {
         fs.delete(status.getPath(), true);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot list " + root + " for staging folders: " + e.getMessage() + "; check --out", e);
+      // Listing fails first when the bucket is missing or the credentials are rejected, so the
+      // message is the one a failed write gives.
+      throw writeFailure(table, location(table), e);
     }
   }
 
@@ -230,18 +231,23 @@ public final class TableStore {
     } catch (Exception e) {
       // Spark declares no checked exceptions, but Hadoop's IOExceptions reach here unwrapped.
       if (e instanceof IOException io) {
-        throw new UncheckedIOException(
-            String.format(
-                Locale.ROOT,
-                "Cannot write table %s to %s: %s; check --out and, for s3a://, the bucket name,"
-                    + " the endpoint and the credentials",
-                table.tableName(),
-                target,
-                io.getMessage()),
-            io);
+        throw writeFailure(table, target, io);
       }
       throw e;
     }
+  }
+
+  /** The error for a file system failure while writing {@code table} to {@code target}. */
+  private static UncheckedIOException writeFailure(Table table, String target, IOException cause) {
+    return new UncheckedIOException(
+        String.format(
+            Locale.ROOT,
+            "Cannot write table %s to %s: %s; check --out and, for s3a://, the bucket name,"
+                + " the endpoint and the credentials",
+            table.tableName(),
+            target,
+            cause.getMessage()),
+        cause);
   }
 
   /** Deletes a path and everything under it, if it exists. */
