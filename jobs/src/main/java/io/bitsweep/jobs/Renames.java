@@ -12,7 +12,7 @@ import org.apache.hadoop.fs.RemoteIterator;
  *
  * <p>On an object store a folder rename is a copy of every object followed by deletes, and a store
  * may keep empty prefixes or folder markers of the source afterwards. Those are removed here. A
- * source that still holds files after the rename means the copy was incomplete, which is reported
+ * source that still contains files after the rename means the copy was incomplete, which is reported
  * rather than hidden: the incomplete target is removed, so no later step reads it.
  */
 final class Renames {
