@@ -91,7 +91,7 @@ class S3PipelineTest {
           .isTrue();
     }
     // Only objects count: S3Proxy's in-memory store can keep an empty prefix after its last
-    // object is deleted, which real S3 cannot, and no reader of the output lists it.
+    // object is deleted, which real S3 does not do. Such a prefix contains no data.
     assertThat(objectsUnder(fs, out))
         .as("no temporary upload left")
         .noneMatch(path -> path.contains("/_staging-"))
