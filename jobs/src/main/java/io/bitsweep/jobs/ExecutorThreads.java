@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
  * Sizes the engine's thread pool on an executor to the cores Spark gave that executor.
  *
  * <p>The engine's pool defaults to every processor the JVM reports. On a cluster node that runs
- * several executors, or in a container that reports every core of the host, each executor would then start
- * one thread per core of the node and they would fight over the cores. When {@code
+ * several executors, or in a container that reports every core of the host, each executor would
+ * then start one thread per core of the node, and they would compete for the cores. When {@code
  * spark.executor.cores} is set, an executor uses that many threads instead, unless {@code
  * -Dbitsweep.threads} was given explicitly. The driver, and local mode where the driver runs the
  * tasks, keep the default.
@@ -20,7 +20,7 @@ final class ExecutorThreads {
 
   private ExecutorThreads() {}
 
-  /** Sets {@code bitsweep.threads} from the executor's cores; call before the engine runs. */
+  /** Sets {@code bitsweep.threads} from the executor's cores. Call it before the engine runs. */
   static synchronized void configure() {
     if (System.getProperty(Parallel.THREADS_PROPERTY) != null) {
       return;

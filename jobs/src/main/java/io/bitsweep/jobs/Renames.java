@@ -22,8 +22,8 @@ final class Renames {
    * Renames {@code staging} to {@code target} (which must not exist) and checks that nothing but
    * empty folders stayed behind at {@code staging}.
    *
-   * @throws IOException when the rename fails, or leaves files at {@code staging}; in the second
-   *     case {@code target} is deleted before the exception is thrown
+   * @throws IOException when the rename fails, or leaves files at {@code staging}. In the second
+   *     case {@code target} is deleted before the exception is thrown.
    */
   static void publish(FileSystem fs, Path staging, Path target) throws IOException {
     if (!fs.rename(staging, target)) {

@@ -237,7 +237,7 @@ public final class TableStore {
     }
   }
 
-  /** The error for a file system failure while writing {@code table} to {@code target}. */
+  /** Returns the error for a file system failure while writing {@code table} to {@code target}. */
   private static UncheckedIOException writeFailure(Table table, String target, IOException cause) {
     return new UncheckedIOException(
         String.format(
