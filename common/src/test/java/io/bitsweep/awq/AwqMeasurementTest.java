@@ -17,12 +17,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Measures what AWQ gains on the tiny Qwen3.5 model, with statistics from its golden sequences. It
- * compares plain quantization with AWQ on two numbers: the output error of every corrected
- * projection on the recorded inputs, summed per unit kind, and the mean KLD of the final logits
- * against the unquantized model. The errors are recomputed here from the weights the evaluation
- * reads, in double, and in the original output space (undoing the division of {@code up_proj}
- * rows), not taken from the search. Prints one table per setting; docs/awq.md quotes them.
+ * Measures what AWQ gains on the tiny Qwen3.5 model. The scales are searched on statistics of the
+ * default calibration mix; the measurement uses the three golden sequences, which the search never
+ * saw. It compares plain quantization with AWQ on two numbers. The first is the output error of
+ * every corrected projection on the inputs recorded from the golden sequences, summed per unit
+ * kind. The second is the mean KLD of the final logits on those sequences against the unquantized
+ * model. The errors are
+ * recomputed here from the weights the evaluation reads, in double, and in the original output
+ * space (undoing the division of {@code up_proj} rows), not taken from the search. Prints one table
+ * per setting; docs/awq.md quotes them.
  */
 class AwqMeasurementTest {
   private static final FakeQuantCache CACHE = new FakeQuantCache(1 << 27);
@@ -50,25 +53,27 @@ class AwqMeasurementTest {
     WeightSource origin = TinyModel.model().weights();
     QuantPlan plainPlan = TinyModel.plan(configuration(setting, false));
     QuantPlan awqPlan = TinyModel.plan(configuration(setting, true));
-    AwqWeights awq =
-        new AwqWeights(config, origin, awqPlan, TinyModel.stats(), new AwqScaleCache());
+    ActivationStats searched = TinyModel.calibrationStats();
+    ActivationStats heldOut = TinyModel.stats();
+    AwqWeights awq = new AwqWeights(config, origin, awqPlan, searched, new AwqScaleCache());
     WeightSource plain = new FakeQuantWeights(origin, plainPlan, CACHE);
     WeightSource scaled = new FakeQuantWeights(awq, awqPlan, CACHE);
 
     Map<AwqUnit.Kind, double[]> totals = new EnumMap<>(AwqUnit.Kind.class);
     for (AwqUnit unit : awq.activeUnits()) {
       AwqResult result = awq.result(unit);
-      double plainError = unitError(unit, plain, null);
-      double awqError = unitError(unit, scaled, awq);
       if (unit.kind() != AwqUnit.Kind.MLP_INPUT) {
-        // The search measured the same errors in float; up_proj's rows make MLP_INPUT differ.
-        assertThat(plainError)
+        // The search measured the same errors in float on its own samples. MLP_INPUT differs
+        // because this test undoes the division of up_proj's rows.
+        assertThat(unitError(unit, plain, null, searched))
             .as("plain error of %s against the search", unit.label())
             .isCloseTo(result.plainLoss(), withinPercentage(SEARCH_AGREEMENT_PERCENT));
-        assertThat(awqError)
+        assertThat(unitError(unit, scaled, awq, searched))
             .as("AWQ error of %s against the search", unit.label())
             .isCloseTo(result.appliedLoss(), withinPercentage(SEARCH_AGREEMENT_PERCENT));
       }
+      double plainError = unitError(unit, plain, null, heldOut);
+      double awqError = unitError(unit, scaled, awq, heldOut);
       double[] total = totals.computeIfAbsent(unit.kind(), k -> new double[4]);
       total[0] += plainError;
       total[1] += awqError;
@@ -82,20 +87,22 @@ class AwqMeasurementTest {
     for (Map.Entry<AwqUnit.Kind, double[]> entry : totals.entrySet()) {
       double[] total = entry.getValue();
       assertThat(total[1])
-          .as("%s error of %s units with AWQ against plain", setting, entry.getKey())
+          .as("%s held-out error of %s units with AWQ against plain", setting, entry.getKey())
           .isLessThan(total[0]);
     }
   }
 
   /**
-   * Returns {@code Σ_readers ||X·Wᵀ − (X ∘ f)·Ŵᵀ||² / rows} on the recorded inputs X, with Ŵ as
+   * Returns {@code Σ_readers ||X·Wᵀ − (X ∘ f)·Ŵᵀ||² / rows} on the inputs X sampled in {@code
+   * inputs}, with Ŵ as
    * {@code weights} returns it. With {@code awq} (null for plain weights), f is the change of the
    * unit's input under its scales, and output rows of {@code up_proj} are multiplied back by the
    * scales of the layer's down unit.
    */
-  private static double unitError(AwqUnit unit, WeightSource weights, AwqWeights awq) {
+  private static double unitError(
+      AwqUnit unit, WeightSource weights, AwqWeights awq, ActivationStats inputs) {
     WeightSource origin = TinyModel.model().weights();
-    ActivationStats.TensorStats input = TinyModel.stats().get(unit.inputTensor());
+    ActivationStats.TensorStats input = inputs.get(unit.inputTensor());
     int in = input.columns();
     int rows = input.sampleRowCount();
     double[] factors = awq == null ? ones(in) : inputFactors(unit, awq);
@@ -206,7 +213,14 @@ class AwqMeasurementTest {
   private static String report(
       String setting, Map<AwqUnit.Kind, double[]> totals, double plainKld, double awqKld) {
     StringBuilder text = new StringBuilder();
-    text.append(String.format(Locale.ROOT, "AWQ on qwen35-tiny-stories at %s%n", setting));
+    text.append(
+        String.format(
+            Locale.ROOT,
+            "AWQ on qwen35-tiny-stories at %s, searched on %d calibration-mix tokens, measured on"
+                + " the %d tokens of the golden sequences%n",
+            setting,
+            TinyModel.calibrationTokenCount(),
+            TinyModel.tokenCount()));
     text.append(
         String.format(
             Locale.ROOT,

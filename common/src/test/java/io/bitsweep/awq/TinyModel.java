@@ -3,6 +3,8 @@ package io.bitsweep.awq;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitsweep.SharedModels;
+import io.bitsweep.calibration.CalibrationLoader;
+import io.bitsweep.calibration.CalibrationSet;
 import io.bitsweep.model.CheckpointWeights;
 import io.bitsweep.model.ForwardPass;
 import io.bitsweep.model.HiddenStates;
@@ -21,7 +23,7 @@ import java.util.Map;
 
 /**
  * The trained tiny Qwen3.5 model with activation statistics recorded on its three golden sequences
- * (story, chat, code; 143 tokens), shared by the AWQ tests.
+ * (story, chat, code; 143 tokens), shared by the AWQ tests, and on the default calibration mix.
  */
 final class TinyModel {
   static final List<String> GOLDEN = List.of("story", "chat", "code");
@@ -29,6 +31,11 @@ final class TinyModel {
   private static LanguageModel model;
   private static List<int[]> sequences;
   private static ActivationStats stats;
+  private static ActivationStats calibrationStats;
+  private static int calibrationTokens;
+
+  /** Maximum tokens kept of each calibration sample, so that the statistics pass takes seconds. */
+  static final int CALIBRATION_MAX_LENGTH = 256;
 
   private TinyModel() {}
 
@@ -68,6 +75,36 @@ final class TinyModel {
       stats = record(new ActivationRecorder(model().weights()));
     }
     return stats;
+  }
+
+  /**
+   * Returns statistics recorded over the default calibration mix ({@code conf/calibration}), each
+   * sample cut to {@value #CALIBRATION_MAX_LENGTH} tokens. The mix contains none of the golden
+   * sequences, so measurements on them are held out.
+   */
+  static synchronized ActivationStats calibrationStats() {
+    if (calibrationStats == null) {
+      CalibrationSet mix =
+          CalibrationLoader.builder()
+              .model(SharedModels.require(SharedModels.QWEN35_TINY))
+              .inputs(List.of(SharedModels.repositoryRoot().resolve("conf/calibration")))
+              .maxLength(CALIBRATION_MAX_LENGTH)
+              .load();
+      List<int[]> ids = mix.samples().stream().map(s -> s.sample().tokenIds()).toList();
+      calibrationTokens = ids.stream().mapToInt(sequence -> sequence.length).sum();
+      ActivationRecorder recorder = new ActivationRecorder(model().weights());
+      ForwardPass pass = model().forwardPass();
+      HiddenStates h = pass.embed(ids, recorder);
+      pass.layers(h, recorder);
+      calibrationStats = recorder.snapshot();
+    }
+    return calibrationStats;
+  }
+
+  /** Returns the number of tokens behind {@link #calibrationStats()}. */
+  static synchronized int calibrationTokenCount() {
+    calibrationStats();
+    return calibrationTokens;
   }
 
   /** Runs the golden sequences through every layer with {@code recorder} and returns its stats. */
