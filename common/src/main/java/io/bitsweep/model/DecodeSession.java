@@ -7,8 +7,9 @@ import java.util.List;
  * KV caches of the attention layers and the conv and recurrent states of the DeltaNet layers left
  * by earlier calls. A session is not thread-safe.
  *
- * <p>NOTE: every call reads and widens all weights again through the weight source, so one-token
- * steps of a large model are bound by that conversion; no fp32 copy is cached.
+ * <p>The session caches the fp32 weights it reads, up to half the maximum heap ({@link
+ * CachingWeights}), so later steps do not widen or dequantize them again. Copies of a session
+ * share that cache.
  */
 public final class DecodeSession {
   private final ForwardPass pass;
@@ -18,7 +19,7 @@ public final class DecodeSession {
 
   DecodeSession(ForwardPass pass, WeightSource weights) {
     this.pass = pass;
-    this.weights = weights;
+    this.weights = new CachingWeights(weights, CachingWeights.defaultBudgetBytes());
     ModelConfig config = pass.config();
     this.states = new Object[config.numHiddenLayers()];
     for (int i = 0; i < states.length; i++) {
