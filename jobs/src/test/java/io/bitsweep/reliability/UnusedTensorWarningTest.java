@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A checkpoint with tensors that config.json does not use loads with one console warning, which
- * counts the unknown tensors but not the vision tower and multi-token-prediction ones.
+ * names the unknown tensors but not the vision tower and multi-token-prediction ones.
  */
 class UnusedTensorWarningTest {
   /** Tensors beside the text model, with shapes unrelated to it. */
@@ -55,8 +55,10 @@ class UnusedTensorWarningTest {
     assertThat(output)
         .as("console output")
         .contains(
-            "Checkpoint " + model + " holds 1 tensors that config.json does not use;"
-                + " they are ignored\n");
+            "Ignoring 1 tensor of checkpoint "
+                + model
+                + ", which config.json does not use:"
+                + " model.language_model.layers.0.extra.weight\n");
     assertThat(output.split("does not use", -1)).as("warnings printed").hasSize(2);
   }
 
