@@ -133,15 +133,19 @@ final class ExpectedTensors {
     if (!problems.isEmpty()) {
       throw new CheckpointException(describe(config, checkpoint, problems));
     }
-    long ignored =
+    List<String> ignored =
         checkpoint.tensors().keySet().stream()
             .filter(name -> !expectedNames.contains(name) && !isIgnorable(name))
-            .count();
-    if (ignored > 0) {
+            .sorted()
+            .toList();
+    if (!ignored.isEmpty()) {
       LOG.warn(
-          "Checkpoint {} holds {} tensors that config.json does not use; they are ignored",
+          "Ignoring {} of checkpoint {}, which config.json does not use: {}",
+          ignored.size() == 1 ? "1 tensor" : ignored.size() + " tensors",
           checkpoint.directory(),
-          ignored);
+          ignored.size() <= 5
+              ? String.join(", ", ignored)
+              : String.join(", ", ignored.subList(0, 5)) + ", ...");
     }
   }
 

@@ -2,15 +2,10 @@ package io.bitsweep.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bitsweep.SharedModels;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,12 +13,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The fp32 forward pass against float64 reference logits of the trained tiny Qwen3.5 model. */
 class GoldenLogitsTest {
-  /** Absolute part of the bound |java − golden| <= ABSOLUTE + RELATIVE·|golden|. */
-  private static final double ABSOLUTE_TOLERANCE = 1e-3;
-
-  /** Relative part of the same bound. */
-  private static final double RELATIVE_TOLERANCE = 1e-4;
-
   private static LanguageModel model;
   private static Path golden;
 
@@ -42,60 +31,21 @@ class GoldenLogitsTest {
   @ParameterizedTest
   @ValueSource(strings = {"story", "chat", "code"})
   void logitsMatchGolden(String name) throws IOException {
-    JsonNode meta = new ObjectMapper().readTree(golden.resolve(name + ".json").toFile());
-    int[] ids = ints(meta.get("ids"));
-    int vocab = meta.get("shape").get(1).asInt();
-    float[] expected = readFloats(golden.resolve(name + ".logits.bin"));
-    assertThat(expected).hasSize(ids.length * vocab);
+    GoldenLogits expected = GoldenLogits.read(golden, name);
+    int vocab = expected.vocab();
 
-    float[] actual = model.logits(ids);
+    float[] actual = model.logits(expected.ids());
 
-    double maxDiff = 0;
-    double worstExcess = Double.NEGATIVE_INFINITY;
-    int worstIndex = 0;
-    for (int i = 0; i < expected.length; i++) {
-      double diff = Math.abs(actual[i] - expected[i]);
-      maxDiff = Math.max(maxDiff, diff);
-      double excess = diff - (ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * Math.abs(expected[i]));
-      if (excess > worstExcess) {
-        worstExcess = excess;
-        worstIndex = i;
-      }
-    }
-    String summary =
-        String.format(
-            Locale.ROOT,
-            "%s: max |diff| %.3e; worst element row %d token %d java %.6f golden %.6f",
-            name,
-            maxDiff,
-            worstIndex / vocab,
-            worstIndex % vocab,
-            actual[worstIndex],
-            expected[worstIndex]);
-    System.out.println(summary);
-    assertThat(worstExcess).as(summary).isLessThanOrEqualTo(0);
+    GoldenLogits.Deviation deviation = expected.compare(actual);
+    System.out.println(deviation.summary());
+    assertThat(deviation.worstExcess()).as(deviation.summary()).isLessThanOrEqualTo(0);
 
-    JsonNode argmax = meta.get("argmax");
-    for (int row = 0; row < ids.length; row++) {
-      float[] logits = java.util.Arrays.copyOfRange(actual, row * vocab, (row + 1) * vocab);
+    int[] argmax = expected.argmax();
+    for (int row = 0; row < argmax.length; row++) {
+      float[] logits = Arrays.copyOfRange(actual, row * vocab, (row + 1) * vocab);
       assertThat(LanguageModel.argmax(logits))
-          .as("%s: argmax of row %d (%s)", name, row, summary)
-          .isEqualTo(argmax.get(row).asInt());
+          .as("%s: argmax of row %d (%s)", name, row, deviation.summary())
+          .isEqualTo(argmax[row]);
     }
-  }
-
-  static int[] ints(JsonNode array) {
-    int[] values = new int[array.size()];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = array.get(i).asInt();
-    }
-    return values;
-  }
-
-  private static float[] readFloats(Path file) throws IOException {
-    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[bytes.remaining() / 4];
-    bytes.asFloatBuffer().get(values);
-    return values;
   }
 }

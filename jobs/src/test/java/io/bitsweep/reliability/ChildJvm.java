@@ -18,6 +18,14 @@ final class ChildJvm {
 
   /** Starts {@code bitsweep args...}, its stdout and stderr going to {@code output}. */
   static Process start(Path output, String... args) {
+    return start(output, List.of(), args);
+  }
+
+  /**
+   * Starts {@code bitsweep args...} like {@link #start(Path, String...)}, adding {@code jvmOptions}
+   * (such as {@code -Xmx64m}) after every other JVM flag, so that they override those flags.
+   */
+  static Process start(Path output, List<String> jvmOptions, String... args) {
     Path root = Scripts.repositoryRoot();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -35,6 +43,7 @@ final class ChildJvm {
       command.add(
           "-Dlog4j2.configurationFile="
               + root.resolve("jobs/target/classes/log4j2.properties").toUri());
+      command.addAll(jvmOptions);
       command.add("-cp");
       command.add(System.getProperty("java.class.path"));
       command.add("io.bitsweep.cli.Main");

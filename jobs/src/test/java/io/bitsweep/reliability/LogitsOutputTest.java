@@ -2,14 +2,21 @@ package io.bitsweep.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bitsweep.model.GoldenLogits;
+import io.bitsweep.model.LanguageModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bitsweep logits} writes a file, never replaces a folder, and leaves no staging file. */
+/**
+ * {@code bitsweep logits} writes little-endian float32 {@code [T, vocab]} logits that match the
+ * float64 reference, never replaces a folder, and leaves no staging file.
+ */
 class LogitsOutputTest {
   @TempDir Path tmp;
 
@@ -64,6 +71,37 @@ class LogitsOutputTest {
     assertThat(Files.getPosixFilePermissions(out))
         .as("permissions of the logits file, as of any file created in the folder")
         .isEqualTo(Files.getPosixFilePermissions(probe));
+  }
+
+  @Test
+  void fileMatchesGoldenLogits() throws IOException {
+    GoldenLogits golden =
+        GoldenLogits.read(TinyModelCopy.source().resolve("golden"), "story");
+    int[] ids = golden.ids();
+    String tokens = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    Path out = tmp.resolve("story.bin");
+
+    Cli.Result result =
+        Cli.run(
+            "logits",
+            "--model", TinyModelCopy.source().toString(),
+            "--tokens", tokens,
+            "--out", out.toString());
+
+    assertThat(result.status()).as("exit status").isZero();
+    assertThat(Files.size(out))
+        .as("bytes of %d rows of %d float32 logits", ids.length, golden.vocab())
+        .isEqualTo(4L * ids.length * golden.vocab());
+    float[] written = GoldenLogits.readFloat32(out);
+    GoldenLogits.Deviation deviation = golden.compare(written);
+    assertThat(deviation.worstExcess()).as(deviation.summary()).isLessThanOrEqualTo(0);
+    int[] argmax = golden.argmax();
+    for (int row = 0; row < ids.length; row++) {
+      float[] logits = Arrays.copyOfRange(written, row * golden.vocab(), (row + 1) * golden.vocab());
+      assertThat(LanguageModel.argmax(logits))
+          .as("argmax of row %d (%s)", row, deviation.summary())
+          .isEqualTo(argmax[row]);
+    }
   }
 
   private static Cli.Result logits(Path out) {
