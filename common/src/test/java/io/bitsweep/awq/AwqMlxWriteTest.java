@@ -61,7 +61,8 @@ class AwqMlxWriteTest {
         Options.defaults()
             .withWeightTransform(
                 AwqWeights.writerTransform(model.config(), plan, TinyModel.stats())));
-    MlxWriter.write(modelDir(), QuantConfig.parse(PLAIN, "plain test"), plainOut, Options.defaults());
+    QuantConfig plainConfig = QuantConfig.parse(PLAIN, "plain test");
+    MlxWriter.write(modelDir(), plainConfig, plainOut, Options.defaults());
 
     Checkpoint checkpoint = ((CheckpointWeights) model.weights()).checkpoint();
     CandidateFactory factory =

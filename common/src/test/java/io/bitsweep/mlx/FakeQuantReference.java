@@ -6,10 +6,10 @@ import io.bitsweep.tensor.DType;
 import io.bitsweep.tensor.Floats;
 
 /**
- * Replaces every zero-centred norm weight {@code w} of a Qwen weight source by {@code round(1 + w) -
- * 1}, the value that an MLX model, which stores {@code 1 + w} rounded to the norm's 16-bit dtype
- * (bf16 or f16), gives back. Norms stored in fp32 are returned unchanged. Wrapped around the quant
- * package's fake-quantized weights, it yields the weights an MLX folder holds.
+ * Replaces every zero-centred norm weight {@code w} of a Qwen weight source by {@code
+ * round(1 + w) - 1}, the value that an MLX model, which stores {@code 1 + w} rounded to the norm's
+ * 16-bit dtype (bf16 or f16), gives back. Norms stored in fp32 are returned unchanged. Wrapped
+ * around the quant package's fake-quantized weights, it yields the weights an MLX folder holds.
  */
 final class FakeQuantReference implements WeightSource {
   private final WeightSource source;

@@ -168,7 +168,8 @@ class MlxReaderTest {
     Files.writeString(
         dir.resolve("config.json"),
         config.replace("\"dtype\": \"bfloat16\"", "\"dtype\": \"float16\""));
-    for (String file : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+    for (String file :
+        List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
       Files.copy(source.resolve(file), dir.resolve(file));
     }
     return dir;
