@@ -20,9 +20,14 @@ import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.quant.QuantPlan.HeadTying;
 import io.bitsweep.quant.QuantSetting;
 import io.bitsweep.safetensors.Checkpoint;
+import io.bitsweep.safetensors.SafetensorsWriter;
+import io.bitsweep.safetensors.TensorInfo;
+import io.bitsweep.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,6 +124,55 @@ class MlxReaderTest {
             "{\"default\": \"5/32\", \"groups\": {\"expert_down\": 3, \"gdn_in\": 8}}", "test");
     Logits logits = logits(model, config, temp.resolve("mlx"));
     assertThat(logits.mlx()).isEqualTo(logits.reference());
+  }
+
+  @Test
+  void f16CheckpointLogitsMatchFakeQuant() throws IOException {
+    Path model = f16Copy(SharedModels.require(SharedModels.QWEN35_TINY), temp.resolve("f16"));
+    QuantConfig mixed =
+        QuantConfig.parse(
+            "{\"default\": 4, \"groups\": {\"mlp_down\": \"3/32\", \"gdn_out\": \"bf16\"}}",
+            "test");
+    Path out = temp.resolve("mlx");
+    Logits logits = logits(model, mixed, out);
+
+    assertThat(logits.mlx()).isEqualTo(logits.reference());
+    try (Checkpoint written = Checkpoint.open(out)) {
+      String down = "language_model.model.layers.0.mlp.down_proj.";
+      assertThat(written.info(down + "weight").dtype()).isEqualTo(DType.U32);
+      assertThat(written.info(down + "scales").dtype()).isEqualTo(DType.F16);
+      assertThat(written.info(down + "biases").dtype()).isEqualTo(DType.F16);
+      assertThat(written.info("language_model.lm_head.scales").dtype()).isEqualTo(DType.F16);
+      assertThat(written.info("language_model.model.layers.0.linear_attn.out_proj.weight").dtype())
+          .as("a bf16-setting tensor keeps the checkpoint's dtype")
+          .isEqualTo(DType.F16);
+      assertThat(written.info("language_model.model.norm.weight").dtype()).isEqualTo(DType.F16);
+    }
+  }
+
+  /**
+   * Writes a copy of a model folder with every tensor converted to F16, as one shard, and returns
+   * it. The tiny model's bf16 values have 8 significant bits, so the conversion changes only
+   * values outside F16's normal range.
+   */
+  static Path f16Copy(Path source, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    SafetensorsWriter writer = new SafetensorsWriter(Map.of("format", "pt"));
+    try (Checkpoint checkpoint = Checkpoint.open(source)) {
+      for (TensorInfo info : checkpoint.tensors().values()) {
+        writer.addFloats(info.name(), DType.F16, info.shape(), checkpoint.readFloats(info.name()));
+      }
+    }
+    writer.write(dir.resolve("model.safetensors"));
+    String config = Files.readString(source.resolve("config.json"));
+    Files.writeString(
+        dir.resolve("config.json"),
+        config.replace("\"dtype\": \"bfloat16\"", "\"dtype\": \"float16\""));
+    for (String file :
+        List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+      Files.copy(source.resolve(file), dir.resolve(file));
+    }
+    return dir;
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bitsweep.SharedModels;
 import io.bitsweep.mlx.MlxWriter.Options;
 import io.bitsweep.mlx.MlxWriter.OverwriteMode;
@@ -13,6 +14,8 @@ import io.bitsweep.model.WeightSource;
 import io.bitsweep.quant.AffineQuantizer;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantConfigException;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.quant.QuantSetting;
 import io.bitsweep.quant.QuantizedTensor;
 import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.SafetensorsFile;
@@ -184,6 +187,89 @@ class MlxWriterTest {
       assertThat(written.info(LM + "7.self_attn.q_proj.weight").shape()).containsExactly(256, 12);
       assertThat(written.info(LM + "3.self_attn.q_proj.weight").shape()).containsExactly(256, 16);
     }
+  }
+
+  @Test
+  void mostCommonSettingGoesOnTop() throws IOException {
+    Path out = temp.resolve("mlx");
+    QuantConfig mixed =
+        config(
+            "{\"default\": 4, \"groups\": {\"mlp_up\": 3, \"mlp_down\": 3, \"gdn_in\": 3,"
+                + " \"attn_qkv\": \"3/32\", \"gdn_out\": \"bf16\", \"mlp_down@0-1\": 6}}");
+    MlxWriter.write(qwenTiny(), mixed, out, Options.defaults());
+
+    Map<String, QuantSetting> expected = new TreeMap<>();
+    try (Checkpoint source = Checkpoint.open(qwenTiny())) {
+      QuantPlan plan =
+          QuantPlan.resolve(
+              mixed,
+              source.tensors(),
+              QuantPlan.HeadTying.detect(source.configJson(), source.tensors()));
+      for (QuantPlan.Entry entry : plan.entries().values()) {
+        if (entry.role().isGrouped() && entry.disposition() != QuantPlan.Disposition.DROPPED) {
+          expected.put(mlxModulePath(entry.name()), entry.setting());
+        }
+      }
+    }
+    Map<String, Integer> counts = new TreeMap<>();
+    expected.values().forEach(setting -> counts.merge(setting.label(), 1, Integer::sum));
+    assertThat(counts)
+        .as("modules per setting: the default 4/64 is not the most common one")
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("3/64", 34, "4/64", 16, "3/32", 6, "6/64", 2, "bf16", 6));
+
+    JsonNode written = readJson(out.resolve("config.json"));
+    JsonNode quantization = written.get("quantization");
+    assertThat(quantization.get("bits").asInt()).as("top-level bits").isEqualTo(3);
+    assertThat(quantization.get("group_size").asInt()).as("top-level group_size").isEqualTo(64);
+    assertThat(quantization.get("mode").asText()).as("top-level mode").isEqualTo("affine");
+    assertThat(written.get("quantization_config")).isEqualTo(quantization);
+
+    Map<String, JsonNode> overrides = new TreeMap<>();
+    quantization
+        .fields()
+        .forEachRemaining(
+            field -> {
+              if (field.getValue().isObject() || field.getValue().isBoolean()) {
+                overrides.put(field.getKey(), field.getValue());
+              }
+            });
+    Map<String, JsonNode> expectedOverrides = new TreeMap<>();
+    expected.forEach(
+        (path, setting) -> {
+          if (!setting.isQuantized()) {
+            expectedOverrides.put(path, JSON.valueToTree(false));
+          } else if (!setting.equals(QuantSetting.affine(3, 64))) {
+            ObjectNode entry = JSON.createObjectNode();
+            entry.put("group_size", setting.groupSize());
+            entry.put("bits", setting.bits());
+            entry.put("mode", "affine");
+            expectedOverrides.put(path, entry);
+          }
+        });
+    assertThat(overrides)
+        .as("one entry per module whose setting differs from the top level")
+        .isEqualTo(expectedOverrides);
+
+    try (MlxModel model = MlxReader.open(out)) {
+      for (Map.Entry<String, QuantSetting> module : expected.entrySet()) {
+        QuantSetting setting = module.getValue();
+        assertThat(model.setting(module.getKey()))
+            .as("setting the reader gives %s", module.getKey())
+            .isEqualTo(setting.isQuantized() ? setting : null);
+      }
+      assertThat(model.quantizedModules()).hasSize(58);
+    }
+  }
+
+  /** Maps a Hugging Face weight name of the dense tiny Qwen3.5 model to its MLX module path. */
+  private static String mlxModulePath(String hfName) {
+    String module = hfName.substring(0, hfName.length() - ".weight".length());
+    if (module.equals("lm_head")) {
+      return "language_model.lm_head";
+    }
+    assertThat(module).startsWith("model.language_model.");
+    return "language_model.model." + module.substring("model.language_model.".length());
   }
 
   @Test

@@ -80,4 +80,23 @@ class ShardPlanTest {
     assertThat(plan.dataBytes()).isEqualTo(361);
     assertThat(plan.weightMap()).containsEntry("e", "model-00004-of-00004.safetensors").hasSize(5);
   }
+
+  @Test
+  void defaultLimitIsFiveGib() {
+    long limit = MlxWriter.Options.defaults().maxShardBytes();
+    assertThat(limit).as("mlx-lm's MAX_FILE_SIZE_GB = 5, in bytes").isEqualTo(5L << 30);
+
+    // Headers only: no tensor data is allocated for these sizes.
+    List<FileTensor> tensors =
+        List.of(
+            tensor("a", DType.U8, 3L << 30),
+            tensor("b", DType.U8, 2L << 30),
+            tensor("c", DType.U8, 1));
+    ShardPlan plan = ShardPlan.of(tensors, limit);
+
+    assertThat(plan.shards())
+        .extracting(ShardPlan.Shard::dataBytes)
+        .as("exactly 5 GiB fits one shard, and one more byte starts the next")
+        .containsExactly(5L << 30, 1L);
+  }
 }

@@ -16,6 +16,7 @@ import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.safetensors.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -74,18 +75,64 @@ final class WriteMlxCommand implements Callable<Integer> {
       ref = model.ref(spark);
     }
     Path modelDir = ref != null ? ref.localPath() : Path.of(location);
+    if (activationStats == null) {
+      rejectAwqWithoutStats(modelDir, parsed);
+    }
     ActivationStats stats = null;
     if (activationStats != null) {
       try (SparkSession session = Sessions.getOrCreate("bitsweep write-mlx", spark.options())) {
-        stats =
-            ActivationStatsTable.stats(
-                ActivationStatsTable.read(new TableStore(session, activationStats), ref));
+        List<ActivationStatsTable.Entry> entries =
+            ActivationStatsTable.read(new TableStore(session, activationStats), ref);
+        if (entries.isEmpty()) {
+          throw new IllegalArgumentException(
+              "Invalid --activation-stats "
+                  + activationStats
+                  + ": it has no activation_stats table; pass the --out folder of `bitsweep"
+                  + " reference` or `bitsweep run` on this model, which records the table");
+        }
+        stats = ActivationStatsTable.stats(entries);
       }
     }
     Configuration hadoop = HadoopConfs.fromSparkConf(spark.sparkConf());
     MlxOutput.Written written = write(modelDir, parsed, out, overwrite, stats, hadoop);
     System.out.println(written);
     return 0;
+  }
+
+  /**
+   * Rejects, before anything is written, a configuration that requests AWQ on some tensor of the
+   * model when no {@code --activation-stats} was given, naming the option that fixes it.
+   */
+  private static void rejectAwqWithoutStats(Path modelDir, QuantConfig config) {
+    if (config.rules().stream().noneMatch(rule -> rule.setting().awq())) {
+      return;
+    }
+    try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+      QuantPlan plan =
+          QuantPlan.resolve(
+              config,
+              checkpoint.tensors(),
+              QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors()));
+      List<String> groups =
+          plan.entries().values().stream()
+              .filter(entry -> entry.setting().awq())
+              .map(entry -> entry.role().group().configName())
+              .distinct()
+              .sorted()
+              .toList();
+      if (!groups.isEmpty()) {
+        throw new IllegalArgumentException(
+            "Configuration "
+                + config.id()
+                + " ("
+                + config.label()
+                + ") requests AWQ on "
+                + String.join(", ", groups)
+                + ", which needs activation statistics; pass --activation-stats DIR with the --out"
+                + " folder of `bitsweep reference` or `bitsweep run` on this model, or remove awq"
+                + " from the configuration");
+      }
+    }
   }
 
   /**
