@@ -27,6 +27,11 @@ final class LeaderboardCommand extends SparkCommand {
   }
 
   @Override
+  boolean writesOutput() {
+    return false;
+  }
+
+  @Override
   void run(TableStore store) {
     List<LeaderboardRow> rows = new ArrayList<>();
     for (LeaderboardTable.Entry entry : LeaderboardTable.read(store)) {

@@ -1,6 +1,7 @@
 package io.bitsweep.cli;
 
 import io.bitsweep.jobs.ModelRef;
+import io.bitsweep.jobs.OutputLock;
 import io.bitsweep.jobs.Progress;
 import io.bitsweep.jobs.Sessions;
 import io.bitsweep.jobs.TableStore;
@@ -43,12 +44,21 @@ abstract class SparkCommand implements Callable<Integer> {
     return false;
   }
 
+  /**
+   * Returns whether the step writes into its output folder, and so must hold the folder's {@link
+   * OutputLock}. Steps that only read tables override this.
+   */
+  boolean writesOutput() {
+    return true;
+  }
+
   @Override
   public Integer call() throws Exception {
     long start = System.nanoTime();
     prepare();
     checkOutputFolder();
-    try (SparkSession session = Sessions.getOrCreate("bitsweep " + step(), spark.options())) {
+    try (OutputLock lock = writesOutput() ? OutputLock.acquire(out, "bitsweep " + step()) : null;
+        SparkSession session = Sessions.getOrCreate("bitsweep " + step(), spark.options())) {
       // Steps set a more precise group for their own jobs; this one covers the rest.
       session.sparkContext().setJobGroup(step(), step() + ": " + out, false);
       run(new TableStore(session, out));

@@ -2,6 +2,7 @@ package io.bitsweep.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bitsweep.jobs.OutputLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A local {@code --out} that is a file, or a missing one given to a step that reads earlier
- * tables, fails before Spark starts with one line, and nothing is created at that path.
+ * tables, fails before Spark starts with one line, and nothing is created at that path. So does
+ * a folder that another command is writing.
  */
 class OutOptionTest {
   @TempDir Path tmp;
@@ -51,5 +53,23 @@ class OutOptionTest {
       }
       assertThat(tmp.resolve("runs")).as("parent of --out after %s", step).doesNotExist();
     }
+  }
+
+  @Test
+  void folderInUseRejectedBeforeSpark() throws IOException {
+    Path out = Files.createDirectories(tmp.resolve("run"));
+
+    Cli.Result result;
+    try (OutputLock running = OutputLock.acquire(out.toString(), "bitsweep sweep")) {
+      result = Cli.run("rank", "--out", out.toString(), "--master", "local[1]");
+    }
+
+    assertThat(result.status()).as("exit status").isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "bitsweep rank: Cannot write to "
+                + out
+                + ": another bitsweep command is using this folder (a command of this process);"
+                + " wait for it to finish, or pass another --out\n");
   }
 }
