@@ -26,26 +26,29 @@ public final class LeaderboardExport {
           "config_id",
           "label",
           "size_bytes",
-          "bits_per_weight",
-          "tokens",
+          "bpw",
+          "token_count",
           "mean_kld",
-          "mean_kld_se",
+          "kld_se",
           "median_kld",
           "p90_kld",
           "p99_kld",
           "p999_kld",
           "max_kld",
           "top1_agreement",
-          "rms_delta_p",
+          "rms_dp",
           "ppl_ratio",
           "pareto");
 
+  /** The leaderboard table's map of mean KLD by category, a nested object in JSON. */
+  public static final String CATEGORY_COLUMN = "category_kld";
+
   /** The prefix of the per-category columns in CSV, followed by the category name. */
-  public static final String CATEGORY_COLUMN_PREFIX = "mean_kld_";
+  public static final String CATEGORY_COLUMN_PREFIX = CATEGORY_COLUMN + "_";
 
   /**
    * Returns RFC 4180 CSV with "\n" line ends: a header, then one line per row. After the fixed
-   * {@link #COLUMNS} come {@code mean_kld_<category>} columns for every category of any row,
+   * {@link #COLUMNS} come {@code category_kld_<category>} columns for every category of any row,
    * sorted, left empty where a row lacks that category.
    */
   public static String toCsv(List<LeaderboardRow> rows) {
@@ -70,7 +73,7 @@ public final class LeaderboardExport {
 
   /**
    * Returns a pretty-printed JSON array with one object per row: the fixed {@link #COLUMNS} as
-   * keys, plus {@code mean_kld_by_category} as an object keyed by category.
+   * keys, plus {@code category_kld} as an object keyed by category.
    */
   public static String toJson(List<LeaderboardRow> rows) {
     ArrayNode array = JSON.createArrayNode();
@@ -80,7 +83,7 @@ public final class LeaderboardExport {
       for (int c = 0; c < COLUMNS.size(); c++) {
         object.putPOJO(COLUMNS.get(c), values.get(c));
       }
-      ObjectNode categories = object.putObject("mean_kld_by_category");
+      ObjectNode categories = object.putObject(CATEGORY_COLUMN);
       row.meanKldByCategory().forEach(categories::put);
     }
     try {

@@ -188,9 +188,9 @@ class LeaderboardTest {
   @Test
   void csvOfHandMadeRows() {
     String expected =
-        "rank,config_id,label,size_bytes,bits_per_weight,tokens,mean_kld,mean_kld_se,median_kld,"
-            + "p90_kld,p99_kld,p999_kld,max_kld,top1_agreement,rms_delta_p,ppl_ratio,pareto,"
-            + "mean_kld_code,mean_kld_dialogue,mean_kld_tool_call\n"
+        "rank,config_id,label,size_bytes,bpw,token_count,mean_kld,kld_se,median_kld,"
+            + "p90_kld,p99_kld,p999_kld,max_kld,top1_agreement,rms_dp,ppl_ratio,pareto,"
+            + "category_kld_code,category_kld_dialogue,category_kld_tool_call\n"
             + "1,c0ffee01,uniform 8-bit gs64,1234567890,8.5,25500,0.001234,1.23E-5,4.56E-4,0.003,"
             + "0.012345,0.045678,0.456789,0.9876,0.01234,1.00123,true,0.0015,0.001,\n"
             + "2,deadbeef,\"mixed 4/6, \"\"awq\"\"\",650000000,4.75,25500,0.012,3.0E-4,0.004,0.03,"
@@ -210,16 +210,16 @@ class LeaderboardTest {
     assertThat(second.get("label").asText()).isEqualTo("mixed 4/6, \"awq\"");
     assertThat(second.get("size_bytes").asLong()).isEqualTo(650_000_000L);
     assertThat(second.get("mean_kld").asDouble()).isEqualTo(0.012);
-    assertThat(second.get("mean_kld_se").asDouble()).isEqualTo(0.0003);
+    assertThat(second.get("kld_se").asDouble()).isEqualTo(0.0003);
     assertThat(second.get("p999_kld").asDouble()).isEqualTo(0.6);
     assertThat(second.get("ppl_ratio").asDouble()).isEqualTo(1.0125);
     assertThat(second.get("pareto").asBoolean()).isTrue();
-    assertThat(second.get("mean_kld_by_category").get("tool_call").asDouble()).isEqualTo(0.01);
+    assertThat(second.get("category_kld").get("tool_call").asDouble()).isEqualTo(0.01);
     for (JsonNode row : array) {
       List<String> keys = new ArrayList<>();
       row.fieldNames().forEachRemaining(keys::add);
       List<String> expectedKeys = new ArrayList<>(LeaderboardExport.COLUMNS);
-      expectedKeys.add("mean_kld_by_category");
+      expectedKeys.add("category_kld");
       assertThat(keys).containsExactlyElementsOf(expectedKeys);
     }
   }
