@@ -17,10 +17,9 @@ import picocli.CommandLine.Command;
     name = "bitsweep",
     mixinStandardHelpOptions = true,
     version = "bitsweep 0.1.0",
-    description = {
-      "Finds the mixed-bit MLX quantization of a Qwen3.5 model that loses the least information",
-      "for its size, by measuring KL divergence against the bf16 model on Spark."
-    },
+    description =
+        "Finds the mixed-bit MLX quantization of a Qwen3.5 model that loses the least information"
+            + " for its size, by measuring KL divergence against the bf16 model on Spark.",
     subcommands = {
       RunCommand.class,
       CalibrateCommand.class,

@@ -20,10 +20,9 @@ final class ModelMixin {
       paramLabel = "DIR|URI",
       description = {
         "Hugging Face model folder: a local path, or a Hadoop URI such as"
-            + " s3a://bucket/models/qwen,",
-        "which is copied to local disk once per machine (default:"
-            + " ../shared/models/qwen35-tiny-stories, or where that is missing a random",
-        "Qwen3.5 model generated into target/random-qwen35)."
+            + " s3a://bucket/models/qwen, which is copied to local disk once per machine.",
+        "Default: ../shared/models/qwen35-tiny-stories, or where that is missing a random"
+            + " Qwen3.5 model generated into target/random-qwen35."
       })
   String model;
 

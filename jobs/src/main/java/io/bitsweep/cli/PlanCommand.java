@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
     name = "plan",
     mixinStandardHelpOptions = true,
     description = {
-      "Print the final setting of every tensor that a configuration gives a model, and the exact",
-      "size of the MLX model it produces. Rules that match no tensor are errors."
+      "Print the final setting of every tensor that a configuration gives a model, and the exact"
+          + " size of the MLX model it produces.",
+      "Rules that match no tensor are errors."
     })
 final class PlanCommand implements Callable<Integer> {
   @Mixin ModelMixin model = new ModelMixin();

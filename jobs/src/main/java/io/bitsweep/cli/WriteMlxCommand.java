@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
     name = "write-mlx",
     mixinStandardHelpOptions = true,
     description = {
-      "Quantize a model with a configuration and write an MLX model folder that mlx_lm.load",
-      "accepts, bit-exact with MLX's CPU quantizer. Runs on any JVM, no Spark needed."
+      "Quantize a model by a configuration into an MLX folder for mlx_lm.load.",
+      "The codes are bit-exact with MLX's CPU quantizer. Runs on any JVM, no Spark needed."
     })
 final class WriteMlxCommand implements Callable<Integer> {
   @Mixin ModelMixin model = new ModelMixin();
@@ -45,10 +45,10 @@ final class WriteMlxCommand implements Callable<Integer> {
       names = "--out",
       required = true,
       paramLabel = "DIR|URI",
-      description = {
-        "MLX model folder to create: a local path, or a Hadoop URI such as",
-        "s3a://bucket/mlx/qwen-4bit, which is written locally, uploaded and renamed into place."
-      })
+      description =
+          "MLX model folder to create: a local path, or a Hadoop URI such as"
+              + " s3a://bucket/mlx/qwen-4bit, which is written locally, uploaded and renamed into"
+              + " place.")
   String out;
 
   @Option(names = "--overwrite", description = "Replace the output folder if it exists.")
@@ -57,10 +57,9 @@ final class WriteMlxCommand implements Callable<Integer> {
   @Option(
       names = "--activation-stats",
       paramLabel = "DIR",
-      description = {
-        "Output folder of the sweep whose activation_stats table AWQ settings use",
-        "(local or a Hadoop URI); needed when the configuration asks for AWQ."
-      })
+      description =
+          "Output folder of the sweep whose activation_stats table AWQ settings use (local or a"
+              + " Hadoop URI); needed when the configuration asks for AWQ.")
   String activationStats;
 
   /** Spark settings; {@code --conf spark.hadoop.*} also apply to a remote model and output. */
