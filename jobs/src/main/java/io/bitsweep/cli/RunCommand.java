@@ -65,7 +65,7 @@ final class RunCommand extends SparkCommand {
 
   @Option(
       names = "--max-bpw",
-      defaultValue = "4.5",
+      defaultValue = "" + Selection.DEFAULT_MAX_BPW,
       description =
           "Select within this many bits per weight (default: ${DEFAULT-VALUE}, the cost of a"
               + " 4-bit gs64 weight; a whole uniform 4-bit model is slightly above it because"

@@ -19,8 +19,13 @@ final class SelectCommand extends SparkCommand {
   @Option(names = "--max-bytes", defaultValue = "0", description = "Largest MLX model size in bytes.")
   long maxBytes;
 
-  @Option(names = "--max-bpw", defaultValue = "0", description = "Largest bits per weight.")
-  double maxBpw;
+  @Option(
+      names = "--max-bpw",
+      description =
+          "Largest bits per weight; 0 for no limit (default: "
+              + Selection.DEFAULT_MAX_BPW
+              + ", as for run, unless --max-bytes or --rank is given).")
+  Double maxBpw;
 
   @Option(names = "--rank", defaultValue = "0", description = "Take this rank instead of a budget.")
   int rank;
@@ -42,9 +47,22 @@ final class SelectCommand extends SparkCommand {
     return "select";
   }
 
+  /**
+   * Returns the selection that the options request. Without --max-bpw, --max-bytes or --rank it
+   * applies the default budget of {@code run}, so a bare {@code select} does not pick rank 1, which
+   * is the unquantized bf16 configuration whenever the spec includes it.
+   */
+  Selection selection() {
+    if (maxBpw != null) {
+      return new Selection(maxBytes, maxBpw, rank);
+    }
+    boolean defaultBudget = maxBytes == 0 && rank == 0;
+    return new Selection(maxBytes, defaultBudget ? Selection.DEFAULT_MAX_BPW : 0, rank);
+  }
+
   @Override
   void run(TableStore store) throws Exception {
-    Selection selection = new Selection(maxBytes, maxBpw, rank == 0 && maxBytes == 0 && maxBpw == 0 ? 1 : rank);
+    Selection selection = selection();
     List<LeaderboardTable.Entry> leaderboard = LeaderboardTable.read(store);
     LeaderboardTable.Entry chosen = selection.choose(leaderboard);
     ObjectMapper json = new ObjectMapper();

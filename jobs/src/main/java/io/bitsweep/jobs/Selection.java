@@ -15,6 +15,12 @@ import java.util.Locale;
  * @param rank the rank to take, or 0 to choose by budget
  */
 public record Selection(long maxBytes, double maxBpw, int rank) {
+  /**
+   * Bits-per-weight budget of {@code run} and {@code select} when none is given. It is the cost of
+   * a 4-bit weight with group size 64 (4 bits plus a 16-bit scale and bias per 64 weights).
+   */
+  public static final double DEFAULT_MAX_BPW = 4.5;
+
   public Selection {
     if (maxBytes < 0) {
       throw new IllegalArgumentException(
