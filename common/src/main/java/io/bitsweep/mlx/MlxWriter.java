@@ -2,6 +2,7 @@ package io.bitsweep.mlx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bitsweep.FileErrors;
 import io.bitsweep.model.CheckpointWeights;
 import io.bitsweep.model.ModelConfig;
 import io.bitsweep.model.WeightSource;
@@ -235,7 +236,8 @@ public final class MlxWriter {
       LOG.info("Wrote MLX model {}", summary);
       return summary;
     } catch (IOException e) {
-      throw new MlxException("Cannot write the MLX model to " + out + ": " + e, e);
+      throw new MlxException(
+          "Cannot write the MLX model to " + out + ": " + FileErrors.describe(e), e);
     } finally {
       deleteQuietly(temporary);
     }

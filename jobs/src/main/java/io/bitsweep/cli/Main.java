@@ -1,9 +1,9 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.FileErrors;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.spark.SparkException;
@@ -78,8 +78,8 @@ public final class Main implements Runnable {
   /**
    * Returns the one-line message printed for a failure. A failed Spark job wraps the task's
    * exception in a {@link SparkException} whose message repeats the task's stack trace, so the
-   * task's own message is printed instead. A missing or unreadable file is named with what to
-   * check.
+   * task's own message is printed instead. A file-system error, such as a missing or unreadable
+   * file, is named with what to check.
    */
   static String messageOf(Throwable e) {
     Throwable cause = e;
@@ -91,12 +91,8 @@ public final class Main implements Runnable {
     while (cause.getMessage() == null && cause.getCause() != null) {
       cause = cause.getCause();
     }
-    if (cause instanceof NoSuchFileException missing) {
-      // Its message is the bare path, which reads as no error at all.
-      return prefix + missing.getFile() + ": no such file or folder; check the path";
-    }
-    if (cause instanceof AccessDeniedException denied) {
-      return prefix + denied.getFile() + ": permission denied; check its permissions";
+    if (cause instanceof FileSystemException fileError) {
+      return prefix + FileErrors.describe(fileError);
     }
     String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
     return prefix + withoutStackTrace(message);

@@ -1,5 +1,6 @@
 package io.bitsweep.jobs;
 
+import io.bitsweep.FileErrors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -64,7 +65,8 @@ public final class OutputLock implements AutoCloseable {
       Files.createDirectories(folder);
       file = folder.toRealPath().resolve(FILE_NAME);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot create output folder " + out, e);
+      throw new UncheckedIOException(
+          "Cannot create output folder " + out + ": " + FileErrors.describe(e), e);
     }
     if (!HELD.add(file)) {
       // Reading the file here would open and close a second descriptor, releasing the lock.
@@ -92,7 +94,8 @@ public final class OutputLock implements AutoCloseable {
       acquired = new OutputLock(file, channel, lock);
       return acquired;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot lock output folder " + out + " (" + file + ")", e);
+      throw new UncheckedIOException(
+          "Cannot lock output folder " + out + " (" + file + "): " + FileErrors.describe(e), e);
     } finally {
       if (acquired == null) {
         closeQuietly(channel);

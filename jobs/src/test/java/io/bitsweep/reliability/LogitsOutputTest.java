@@ -45,6 +45,20 @@ class LogitsOutputTest {
   }
 
   @Test
+  void outputUnderFileNamesTheFile() throws IOException {
+    Path file = Files.writeString(tmp.resolve("notes.txt"), "not a folder\n");
+
+    Cli.Result result = logits(file.resolve("logits.bin"));
+
+    assertThat(result.status()).as("exit status").isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "bitsweep logits: " + file + ": already exists as a file; remove it or choose another"
+                + " path\n");
+    assertThat(file).as("the file in the path of --out").hasContent("not a folder\n");
+  }
+
+  @Test
   void fileWrittenWithoutStagingLeft() throws IOException {
     Path out = tmp.resolve("logits.bin");
 

@@ -37,6 +37,26 @@ class OutOptionTest {
   }
 
   @Test
+  void folderUnderFileNamesTheFile() throws IOException {
+    Path file = Files.writeString(tmp.resolve("notes.txt"), "not a folder\n");
+    Path out = file.resolve("run");
+
+    Cli.Result result =
+        Cli.run(
+            "calibrate",
+            "--out", out.toString(),
+            "--model", TinyModelCopy.source().toString(),
+            "--master", "local[1]");
+
+    assertThat(result.status()).as("exit status").isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "bitsweep calibrate: Cannot create output folder " + out + ": " + file + ": already"
+                + " exists as a file; remove it or choose another path\n");
+    assertThat(file).as("the file in the path of --out").hasContent("not a folder\n");
+  }
+
+  @Test
   void missingFolderRejectedByReadingSteps() {
     Path missing = tmp.resolve("runs").resolve("typo");
 
