@@ -3,6 +3,7 @@ package io.bitsweep.mlx;
 import io.bitsweep.mlx.MlxWriter.OverwriteMode;
 import io.bitsweep.safetensors.ModelFolder;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,11 +80,22 @@ final class OutputFolder {
             + " to replace it, or choose another output folder");
   }
 
-  /** Creates the temporary sibling folder, creating the output's parent folders if needed. */
+  /**
+   * Creates the temporary sibling folder, creating the output's parent folders if needed. It gets
+   * the permissions of any new folder (the umask applies), not the owner-only permissions of
+   * {@link Files#createTempDirectory}, because it becomes the published model folder.
+   */
   static Path createTemporary(Path out) throws IOException {
     Path parent = out.getParent();
     Files.createDirectories(parent);
-    return Files.createTempDirectory(parent, "." + out.getFileName() + ".tmp-");
+    while (true) {
+      Path temporary = parent.resolve("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
+      try {
+        return Files.createDirectory(temporary);
+      } catch (FileAlreadyExistsException taken) {
+        // Another write chose the same name; draw again.
+      }
+    }
   }
 
   /**
@@ -99,7 +112,11 @@ final class OutputFolder {
             COPIED_FILES.contains(name) || COPIED_SUFFIXES.stream().anyMatch(name::endsWith);
         if (wanted && Files.isRegularFile(file)) {
           ModelFolder.requireInside(source, file);
-          Files.copy(file, target.resolve(name));
+          // Copying the bytes, not the file, gives the copy the permissions of a new file, so a
+          // read-only source file does not make the model's copy read-only.
+          try (InputStream in = Files.newInputStream(file)) {
+            Files.copy(in, target.resolve(name));
+          }
           copied.add(name);
         }
       }

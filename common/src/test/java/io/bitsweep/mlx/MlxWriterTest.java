@@ -28,6 +28,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -425,6 +426,32 @@ class MlxWriterTest {
     assertThat(weightMap).isEqualTo(actual);
     assertThat(data).isEqualTo(summary.tensorBytes());
     assertThat(summary.tensorCount()).isEqualTo(actual.size());
+  }
+
+  @Test
+  void outputGetsPermissionsOfNewFiles() throws IOException {
+    Path source = temp.resolve("read-only-source");
+    Files.createDirectories(source);
+    try (Stream<Path> files = Files.list(qwenTiny())) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        Path copy = Files.copy(file, source.resolve(file.getFileName()));
+        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("r--r--r--"));
+      }
+    }
+    Path probeFolder = Files.createDirectory(temp.resolve("probe-folder"));
+    Path probeFile = Files.createFile(temp.resolve("probe-file"));
+    Path out = temp.resolve("mlx");
+
+    MlxWriter.write(source, config("{\"default\": 4}"), out, Options.defaults());
+
+    assertThat(Files.getPosixFilePermissions(out))
+        .as("permissions of the MLX folder, as of any folder created beside it")
+        .isEqualTo(Files.getPosixFilePermissions(probeFolder));
+    for (String name : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json"}) {
+      assertThat(Files.getPosixFilePermissions(out.resolve(name)))
+          .as("permissions of %s, as of any file created beside the folder", name)
+          .isEqualTo(Files.getPosixFilePermissions(probeFile));
+    }
   }
 
   @Test
