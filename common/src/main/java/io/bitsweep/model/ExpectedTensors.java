@@ -1,5 +1,6 @@
 package io.bitsweep.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.bitsweep.safetensors.Checkpoint;
 import io.bitsweep.safetensors.CheckpointException;
 import io.bitsweep.safetensors.TensorInfo;
@@ -130,6 +131,15 @@ final class ExpectedTensors {
         problems.add(problem);
       }
     }
+    if (!problems.isEmpty() && isQuantized(checkpoint.configJson())) {
+      // A quantized folder lacks the bf16 tensors, and listing each one would hide the real cause.
+      throw new CheckpointException(
+          "Cannot load checkpoint "
+              + checkpoint.directory()
+              + ": its config.json has a quantization entry, so it is an already quantized model"
+              + " (such as the output of write-mlx), which bitsweep cannot run; pass the"
+              + " unquantized Hugging Face checkpoint");
+    }
     if (!problems.isEmpty()) {
       throw new CheckpointException(describe(config, checkpoint, problems));
     }
@@ -147,6 +157,11 @@ final class ExpectedTensors {
               ? String.join(", ", ignored)
               : String.join(", ", ignored.subList(0, 5)) + ", ...");
     }
+  }
+
+  /** Returns whether config.json describes a quantized model, as MLX and Transformers mark one. */
+  private static boolean isQuantized(JsonNode configJson) {
+    return configJson.has("quantization") || configJson.has("quantization_config");
   }
 
   /** Vision tower and multi-token-prediction tensors, which text logits never read. */

@@ -2,10 +2,19 @@ package io.bitsweep.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bitsweep generate} rejects a length beyond the model's context before decoding. */
+/**
+ * {@code bitsweep generate} rejects a length beyond the model's context before decoding, and an
+ * MLX folder with a message that names it as quantized.
+ */
 class GenerateInputTest {
+  @TempDir Path tmp;
+
   @Test
   void maxTokensBeyondContextRejected() {
     Cli.Result result =
@@ -23,5 +32,30 @@ class GenerateInputTest {
                 + " max_position_embeddings in "
                 + TinyModelCopy.source().resolve("config.json")
                 + " is 512, so pass at most 506\n");
+  }
+
+  @Test
+  void quantizedFolderNamedAsQuantized() throws IOException {
+    Path config = Files.writeString(tmp.resolve("4bit.json"), "{\"default\": 4}");
+    Path mlx = tmp.resolve("mlx");
+    Cli.Result written =
+        Cli.run(
+            "write-mlx",
+            "--model", TinyModelCopy.source().toString(),
+            "--config", config.toString(),
+            "--out", mlx.toString());
+    assertThat(written.status()).as("exit status of write-mlx").isZero();
+
+    Cli.Result result = Cli.run("generate", "--model", mlx.toString(), "--max-tokens", "4");
+
+    assertThat(result.status()).as("exit status").isEqualTo(1);
+    assertThat(result.stdout()).as("stdout").isEmpty();
+    assertThat(result.stderr())
+        .isEqualTo(
+            "bitsweep generate: Cannot load checkpoint "
+                + mlx
+                + ": its config.json has a quantization entry, so it is an already quantized model"
+                + " (such as the output of write-mlx), which bitsweep cannot run; pass the"
+                + " unquantized Hugging Face checkpoint\n");
   }
 }
