@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -46,8 +47,25 @@ public final class ConfigNodes {
                   location.getLineNr(),
                   location.getColumnNr());
       throw new QuantConfigException(
-          source + ": malformed document" + where + ": " + e.getOriginalMessage(), e);
+          source + ": malformed document" + where + ": " + oneLine(e.getOriginalMessage()), e);
     }
+  }
+
+  /**
+   * Returns a parser message as one line. SnakeYAML's messages follow the context and the problem
+   * each with an indented position line, the offending source line and a caret. Those indented
+   * lines are dropped, because the error already gives the line and column, and the rest is joined.
+   */
+  static String oneLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    List<String> kept =
+        message
+            .lines()
+            .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+            .toList();
+    return kept.isEmpty() ? message.strip() : String.join("; ", kept);
   }
 
   /** A short description of a node for errors: its type and, for scalars, its value. */

@@ -282,7 +282,9 @@ class SweepSpecTest {
                     "s.yaml"))
         .hasMessage("s.yaml: blocks[1].name: block name \"a\" is used twice; names must be unique");
     assertThatThrownBy(() -> SweepSpec.parse("name: x\nblocks: [\n", "s.yaml"))
-        .hasMessageStartingWith("s.yaml: malformed document at line");
+        .hasMessage(
+            "s.yaml: malformed document at line 2, column 10: while parsing a flow node; expected"
+                + " the node content, but found '<stream end>'");
     assertThatThrownBy(
             () -> SweepSpec.parse("name: x\nblocks:\n  - {name: a, kind: uniform}\n", "s.yaml"))
         .hasMessage("s.yaml: blocks[0].bits: missing");
