@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,16 +67,12 @@ final class GenerateCommand implements Callable<Integer> {
    * value fails at once instead of decoding for minutes with a growing cache.
    */
   private void checkContextLength(int promptTokens, Path modelDir) {
-    JsonNode config = Checkpoint.readConfigJson(modelDir);
-    JsonNode limit = config.path("max_position_embeddings");
-    if (limit.isMissingNode()) {
-      limit = config.path("text_config").path("max_position_embeddings");
-    }
-    if (!limit.canConvertToInt()) {
+    OptionalInt limit = ContextLimit.maxPositions(modelDir);
+    if (limit.isEmpty()) {
       return;
     }
     long total = (long) promptTokens + maxTokens;
-    if (total > limit.intValue()) {
+    if (total > limit.getAsInt()) {
       throw new IllegalArgumentException(
           String.format(
               Locale.ROOT,
@@ -84,8 +81,8 @@ final class GenerateCommand implements Callable<Integer> {
               maxTokens,
               promptTokens,
               modelDir.resolve("config.json"),
-              limit.intValue(),
-              Math.max(0, limit.intValue() - promptTokens)));
+              limit.getAsInt(),
+              Math.max(0, limit.getAsInt() - promptTokens)));
     }
   }
 }

@@ -1,14 +1,19 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.model.ForwardPass;
+import io.bitsweep.model.HiddenStates;
 import io.bitsweep.model.LanguageModel;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,7 +43,8 @@ final class LogitsCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "Invalid --out " + out + ": it is a folder, expected a file name for the logits");
     }
-    try (LanguageModel lm = LanguageModel.open(model.resolve())) {
+    Path modelDir = model.resolve();
+    try (LanguageModel lm = LanguageModel.open(modelDir)) {
       int vocab = lm.config().vocabSize();
       for (int token : tokens) {
         if (token < 0 || token >= vocab) {
@@ -46,16 +52,24 @@ final class LogitsCommand implements Callable<Integer> {
               String.format(Locale.ROOT, "Invalid --tokens: id %d is outside the vocabulary [0, %d)", token, vocab));
         }
       }
-      float[] logits = lm.logits(tokens);
-      ByteBuffer bytes = ByteBuffer.allocate(logits.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-      bytes.asFloatBuffer().put(logits);
+      OptionalInt limit = ContextLimit.maxPositions(modelDir);
+      if (limit.isPresent() && tokens.length > limit.getAsInt()) {
+        throw new IllegalArgumentException(
+            String.format(
+                Locale.ROOT,
+                "Invalid --tokens: %d ids, but max_position_embeddings in %s is %d; pass at most %d",
+                tokens.length,
+                modelDir.resolve("config.json"),
+                limit.getAsInt(),
+                limit.getAsInt()));
+      }
       Path parent = out.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       // Not Files.createTempFile, which makes the file readable by its owner only.
       Path staging = parent.resolve(".logits-" + UUID.randomUUID() + ".tmp");
       try {
-        try (OutputStream stream = Files.newOutputStream(staging, StandardOpenOption.CREATE_NEW)) {
-          stream.write(bytes.array());
+        try (FileChannel file = FileChannel.open(staging, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          writeLogits(lm, file);
         }
         Files.move(staging, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       } finally {
@@ -64,5 +78,36 @@ final class LogitsCommand implements Callable<Integer> {
       System.err.printf(Locale.ROOT, "wrote %d x %d float32 logits to %s%n", tokens.length, vocab, out);
     }
     return 0;
+  }
+
+  /**
+   * Runs the tokens and writes each position's logits as it comes out of the head, so the file may
+   * exceed the largest Java array (a 248k vocabulary passes 2 GiB at about 2,200 tokens).
+   */
+  private void writeLogits(LanguageModel lm, FileChannel file) throws IOException {
+    int vocab = lm.config().vocabSize();
+    ForwardPass pass = lm.forwardPass();
+    HiddenStates h = pass.embed(List.of(tokens), lm.weights());
+    pass.layers(h, lm.weights());
+    ByteBuffer row = ByteBuffer.allocate(4 * vocab).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      pass.head(
+          h,
+          lm.weights(),
+          (sequence, position, logits, offset) -> {
+            row.clear();
+            row.asFloatBuffer().put(logits, offset, vocab);
+            long at = 4L * vocab * position;
+            try {
+              while (row.hasRemaining()) {
+                file.write(row, at + row.position());
+              }
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,27 @@ class LogitsOutputTest {
           .as("argmax of row %d (%s)", row, deviation.summary())
           .isEqualTo(argmax[row]);
     }
+  }
+
+  @Test
+  void tokensBeyondContextRejected() {
+    Path out = tmp.resolve("long.bin");
+    String tokens = String.join(",", Collections.nCopies(513, "1"));
+
+    Cli.Result result =
+        Cli.run(
+            "logits",
+            "--model", TinyModelCopy.source().toString(),
+            "--tokens", tokens,
+            "--out", out.toString());
+
+    assertThat(result.status()).as("exit status").isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "bitsweep logits: Invalid --tokens: 513 ids, but max_position_embeddings in "
+                + TinyModelCopy.source().resolve("config.json")
+                + " is 512; pass at most 512\n");
+    assertThat(out).doesNotExist();
   }
 
   private static Cli.Result logits(Path out) {
