@@ -228,7 +228,16 @@ public final class Gemm {
     static final boolean NATIVE = INSTANCE instanceof NativeBLAS;
 
     static {
-      LOG.debug("BLAS implementation: {} (native: {})", INSTANCE.getClass().getName(), NATIVE);
+      if (NATIVE) {
+        LOG.info(
+            "Matrix products of {} tokens or more use native BLAS {}",
+            BLAS_MIN_TOKENS,
+            INSTANCE.getClass().getName());
+      } else {
+        LOG.info(
+            "No native BLAS found, so matrix products use the Java Vector API kernels; a system"
+                + " OpenBLAS (Debian: libopenblas0-pthread) makes large products faster");
+      }
     }
   }
 }

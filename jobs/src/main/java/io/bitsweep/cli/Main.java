@@ -44,6 +44,18 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /**
+   * netlib's logger. Without a native BLAS it prints a two-line warning on the console that reads
+   * like an error, so only its severe messages pass; Gemm logs the implementation in use instead.
+   * The field keeps the configured logger from being garbage-collected.
+   */
+  private static final java.util.logging.Logger NETLIB_LOG =
+      java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+
+  static {
+    NETLIB_LOG.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   public static void main(String[] args) {
     System.exit(execute(args));
   }

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -138,6 +140,32 @@ class LogitsOutputTest {
                 + TinyModelCopy.source().resolve("config.json")
                 + " is 512; pass at most 512\n");
     assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void launcherPrintsOnlyItsSummary() throws Exception {
+    Path out = tmp.resolve("batch.bin");
+    Path output = tmp.resolve("console.txt");
+    // 40 tokens reach the matrix-product size at which the engine looks for a native BLAS.
+    String tokens = String.join(",", Collections.nCopies(40, "5"));
+
+    Process process =
+        ChildJvm.start(
+            output,
+            "logits",
+            "--model", TinyModelCopy.source().toString(),
+            "--tokens", tokens,
+            "--out", out.toString());
+
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("logits finished").isTrue();
+    assertThat(process.exitValue()).as("exit status").isZero();
+    List<String> lines =
+        Files.readAllLines(output).stream()
+            .filter(line -> !line.startsWith("WARNING: Using incubator"))
+            .toList();
+    assertThat(lines)
+        .as("console output of bitsweep logits")
+        .containsExactly("wrote 40 x 2048 float32 logits to " + out);
   }
 
   private static Cli.Result logits(Path out) {
