@@ -1,5 +1,6 @@
 package io.bitsweep.calibration;
 
+import io.bitsweep.Counts;
 import java.util.Locale;
 
 /**
@@ -58,9 +59,9 @@ public record CategoryStats(
       int samples, long tokens, long scoredTokens, int truncated, int zeroScored) {
     return String.format(
         Locale.ROOT,
-        "%d samples, %d tokens, %d scored, %d truncated, %d left out with no scored position",
-        samples,
-        tokens,
+        "%s, %s, %d scored, %d truncated, %d left out with no scored position",
+        Counts.of(samples, "sample"),
+        Counts.of(tokens, "token"),
         scoredTokens,
         truncated,
         zeroScored);

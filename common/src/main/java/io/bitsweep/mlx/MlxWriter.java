@@ -1,5 +1,6 @@
 package io.bitsweep.mlx;
 
+import io.bitsweep.Counts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bitsweep.FileErrors;
@@ -128,10 +129,10 @@ public final class MlxWriter {
     public String toString() {
       return String.format(
           Locale.ROOT,
-          "%s: %d tensors in %d shards, %d bytes of tensors, %d parameters, %.4f bits per weight",
+          "%s: %s in %s, %d bytes of tensors, %d parameters, %.4f bits per weight",
           directory,
-          tensorCount,
-          shardFiles.size(),
+          Counts.of(tensorCount, "tensor"),
+          Counts.of(shardFiles.size(), "shard"),
           tensorBytes,
           parameterCount,
           bitsPerWeight());
@@ -246,14 +247,14 @@ public final class MlxWriter {
   private static void logStart(Path model, Path out, MlxWritePlan writePlan, ShardPlan shards) {
     QuantPlan plan = writePlan.quantPlan();
     LOG.info(
-        "Writing MLX model {} from {}: configuration {} ({}), {} tensors in {} shards, {} bytes,"
+        "Writing MLX model {} from {}: configuration {} ({}), {} in {}, {} bytes,"
             + " {} bits per weight",
         out,
         model,
         plan.config().id(),
         plan.config().label(),
-        shards.tensorCount(),
-        shards.shards().size(),
+        Counts.of(shards.tensorCount(), "tensor"),
+        Counts.of(shards.shards().size(), "shard"),
         shards.dataBytes(),
         String.format(Locale.ROOT, "%.4f", plan.bitsPerWeight()));
   }

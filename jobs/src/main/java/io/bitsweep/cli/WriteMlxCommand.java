@@ -93,8 +93,7 @@ final class WriteMlxCommand implements Callable<Integer> {
       }
     }
     Configuration hadoop = HadoopConfs.fromSparkConf(spark.sparkConf());
-    MlxOutput.Written written = write(modelDir, parsed, out, overwrite, stats, hadoop);
-    System.out.println(written);
+    write(modelDir, parsed, out, overwrite, stats, hadoop);
     return 0;
   }
 

@@ -1,5 +1,6 @@
 package io.bitsweep.jobs;
 
+import io.bitsweep.Counts;
 import io.bitsweep.calibration.CalibrationLoader;
 import io.bitsweep.calibration.CalibrationSet;
 import io.bitsweep.calibration.CategoryStats;
@@ -98,9 +99,9 @@ public final class CalibrateJob {
             "calibrate",
             String.format(
                 Locale.ROOT,
-                "calibrate: write %d samples in %d shards for %s",
-                rows.size(),
-                options.shards(),
+                "calibrate: write %s in %s for %s",
+                Counts.of(rows.size(), "sample"),
+                Counts.of(options.shards(), "shard"),
                 options.model().name()),
             false);
     store.replace(Table.CALIBRATION, store.spark().createDataFrame(rows, Table.CALIBRATION.schema()).coalesce(1));

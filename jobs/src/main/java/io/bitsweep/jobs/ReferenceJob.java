@@ -1,5 +1,6 @@
 package io.bitsweep.jobs;
 
+import io.bitsweep.Counts;
 import io.bitsweep.awq.ActivationRecorder;
 import io.bitsweep.eval.ReferenceRunner;
 import io.bitsweep.eval.ShardSample;
@@ -111,9 +112,9 @@ public final class ReferenceJob {
     String description =
         String.format(
             Locale.ROOT,
-            "reference: bf16 distributions (%s) of %d shards of %s",
+            "reference: bf16 distributions (%s) of %s of %s",
             describe(options.encoding()),
-            tasks.size(),
+            Counts.of(tasks.size(), "shard"),
             options.model().name());
     jsc.setJobGroup("reference", description, false);
     Progress.LOG.info("{}", description);

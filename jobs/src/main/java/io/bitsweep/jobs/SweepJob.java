@@ -1,5 +1,6 @@
 package io.bitsweep.jobs;
 
+import io.bitsweep.Counts;
 import io.bitsweep.eval.CandidateFactory;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantPlan;
@@ -160,14 +161,14 @@ public final class SweepJob {
     long pairsToRun = pairs - skipped;
     Progress progress = new Progress("sweep", pairsToRun);
     Progress.LOG.info(
-        "sweep: {} configurations x {} shards of {}: {} pairs, {} already in results, {} tasks in {} waves",
-        options.configurations().size(),
-        shardCount,
+        "sweep: {} x {} of {}: {}, {} already in results, {} in {}",
+        Counts.of(options.configurations().size(), "configuration"),
+        Counts.of(shardCount, "shard"),
         options.model().name(),
-        pairs,
+        Counts.of(pairs, "pair"),
         skipped,
-        tasks.size(),
-        waves);
+        Counts.of(tasks.size(), "task"),
+        Counts.of(waves, "wave"));
     List<ActivationStatsTable.Entry> activations = ActivationStatsTable.read(store, options.model());
     int failAfterRows = Integer.parseInt(store.spark().conf().get(TEST_FAIL_FIRST_ATTEMPT_AFTER_ROWS, "-1"));
     SweepTaskRunner runner =
