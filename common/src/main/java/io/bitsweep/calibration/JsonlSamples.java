@@ -3,6 +3,7 @@ package io.bitsweep.calibration;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitsweep.JsonErrors;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -100,7 +101,7 @@ final class JsonlSamples {
           "Cannot read "
               + where
               + ": invalid JSON ("
-              + e.getOriginalMessage()
+              + JsonErrors.describe(e)
               + "); each line must be one complete JSON object",
           e);
     }

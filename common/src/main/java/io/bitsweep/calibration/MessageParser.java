@@ -3,6 +3,7 @@ package io.bitsweep.calibration;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitsweep.JsonErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -193,7 +194,7 @@ final class MessageParser {
                 + ": "
                 + path
                 + " is not valid JSON ("
-                + e.getOriginalMessage()
+                + JsonErrors.describe(e)
                 + "): "
                 + abbreviate(arguments.asText()),
             e);

@@ -3,6 +3,7 @@ package io.bitsweep.calibration;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitsweep.JsonErrors;
 import java.util.Objects;
 
 /**
@@ -47,7 +48,7 @@ public record ToolCall(String id, String name, JsonNode arguments) {
       return parsed == null ? JSON.missingNode() : parsed;
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          "arguments are not valid JSON (" + e.getOriginalMessage() + "): " + arguments.asText(),
+          "arguments are not valid JSON (" + JsonErrors.describe(e) + "): " + arguments.asText(),
           e);
     }
   }

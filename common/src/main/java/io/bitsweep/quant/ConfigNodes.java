@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitsweep.JsonErrors;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
@@ -47,7 +48,7 @@ public final class ConfigNodes {
                   location.getLineNr(),
                   location.getColumnNr());
       throw new QuantConfigException(
-          source + ": malformed document" + where + ": " + oneLine(e.getOriginalMessage()), e);
+          source + ": malformed document" + where + ": " + oneLine(JsonErrors.describe(e)), e);
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import io.bitsweep.JsonErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,7 +247,7 @@ public final class ChatTemplate {
       return JSON.readTree(readString(file));
     } catch (JsonProcessingException e) {
       throw new ChatTemplateException(
-          "Cannot parse " + file + " as JSON: " + e.getOriginalMessage(), e);
+          "Cannot parse " + file + " as JSON: " + JsonErrors.describe(e), e);
     }
   }
 

@@ -3,6 +3,7 @@ package io.bitsweep.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitsweep.JsonErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +163,7 @@ final class TokenizerFiles {
           "Cannot parse "
               + file
               + " as JSON: "
-              + e.getOriginalMessage()
+              + JsonErrors.describe(e)
               + "; restore the file"
               + " from the model's repository",
           e);

@@ -77,6 +77,19 @@ class SampleFilesTest {
   }
 
   @Test
+  void unclosedArrayGivesLineAndColumn() throws IOException {
+    Path file = write("open.jsonl", "{\"id\": \"x\", \"messages\": [\n");
+    assertThatThrownBy(() -> SampleFiles.readJsonl(file))
+        .isInstanceOf(CalibrationException.class)
+        .hasMessage(
+            "Cannot read "
+                + file
+                + ":1: invalid JSON (Unexpected end-of-input: expected close marker for Array"
+                + " (start marker at [line: 1, column: 25])); each line must be one complete JSON"
+                + " object");
+  }
+
+  @Test
   void unknownRoleNamesSampleAndAllowedRoles() throws IOException {
     Path file =
         write(
