@@ -137,8 +137,8 @@ final class ExpectedTensors {
           "Cannot load checkpoint "
               + checkpoint.directory()
               + ": its config.json has a quantization entry, so it is an already quantized model"
-              + " (such as the output of write-mlx), which bitsweep cannot run; pass the"
-              + " unquantized Hugging Face checkpoint");
+              + " (such as the output of write-mlx); sweeps and write-mlx start from the"
+              + " unquantized Hugging Face checkpoint, so pass that");
     }
     if (!problems.isEmpty()) {
       throw new CheckpointException(describe(config, checkpoint, problems));

@@ -16,18 +16,22 @@ public final class LanguageModel implements AutoCloseable {
   private final ModelConfig config;
   private final WeightSource weights;
   private final ForwardPass pass;
-  private final Checkpoint checkpoint; // null when the caller owns the weights
+  private final Runnable release; // null when the caller owns the weights
 
   /** Wraps a config and a weight source that the caller owns. */
   public LanguageModel(ModelConfig config, WeightSource weights) {
     this(config, weights, null);
   }
 
-  private LanguageModel(ModelConfig config, WeightSource weights, Checkpoint checkpoint) {
+  /**
+   * Wraps a config and a weight source whose files stay open until {@link #close}, which runs
+   * {@code release} (such as closing the model folder the weights are read from).
+   */
+  public LanguageModel(ModelConfig config, WeightSource weights, Runnable release) {
     this.config = config;
     this.weights = weights;
     this.pass = new ForwardPass(config);
-    this.checkpoint = checkpoint;
+    this.release = release;
   }
 
   /**
@@ -48,7 +52,7 @@ public final class LanguageModel implements AutoCloseable {
           config.numHiddenLayers(),
           config.hiddenSize(),
           config.vocabSize());
-      return new LanguageModel(config, new CheckpointWeights(checkpoint), checkpoint);
+      return new LanguageModel(config, new CheckpointWeights(checkpoint), checkpoint::close);
     } catch (RuntimeException e) {
       checkpoint.close();
       throw e;
@@ -114,8 +118,8 @@ public final class LanguageModel implements AutoCloseable {
 
   @Override
   public void close() {
-    if (checkpoint != null) {
-      checkpoint.close();
+    if (release != null) {
+      release.run();
     }
   }
 }

@@ -33,7 +33,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (maxTokens < 1) {
       throw new IllegalArgumentException("Invalid --max-tokens " + maxTokens + ": expected at least 1");
     }
-    try (LanguageModel lm = LanguageModel.open(model.resolve());
+    try (LanguageModel lm = InferenceModels.open(model.resolve());
         Tokenizer tokenizer = Tokenizer.load(model.resolve())) {
       int[] promptIds = tokenizer.encode(prompt, SpecialTokens.ADD);
       if (promptIds.length == 0) {

@@ -44,7 +44,7 @@ final class LogitsCommand implements Callable<Integer> {
           "Invalid --out " + out + ": it is a folder, expected a file name for the logits");
     }
     Path modelDir = model.resolve();
-    try (LanguageModel lm = LanguageModel.open(modelDir)) {
+    try (LanguageModel lm = InferenceModels.open(modelDir)) {
       int vocab = lm.config().vocabSize();
       for (int token : tokens) {
         if (token < 0 || token >= vocab) {

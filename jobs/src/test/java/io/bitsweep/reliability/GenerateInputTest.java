@@ -2,6 +2,7 @@ package io.bitsweep.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bitsweep.SharedModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bitsweep generate} rejects a length beyond the model's context before decoding, and an
- * MLX folder with a message that names it as quantized.
+ * {@code bitsweep generate} rejects a length beyond the model's context before decoding, and a
+ * sweep rejects an MLX folder with a message that names it as quantized.
  */
 class GenerateInputTest {
   @TempDir Path tmp;
@@ -35,7 +36,7 @@ class GenerateInputTest {
   }
 
   @Test
-  void quantizedFolderNamedAsQuantized() throws IOException {
+  void sweepOfQuantizedFolderNamesIt() throws IOException {
     Path config = Files.writeString(tmp.resolve("4bit.json"), "{\"default\": 4}");
     Path mlx = tmp.resolve("mlx");
     Cli.Result written =
@@ -46,16 +47,21 @@ class GenerateInputTest {
             "--out", mlx.toString());
     assertThat(written.status()).as("exit status of write-mlx").isZero();
 
-    Cli.Result result = Cli.run("generate", "--model", mlx.toString(), "--max-tokens", "4");
+    Cli.Result result =
+        Cli.run(
+            "run",
+            "--model", mlx.toString(),
+            "--out", tmp.resolve("run").toString(),
+            "--spec", SharedModels.repositoryRoot().resolve("conf/sweeps/smoke.yaml").toString(),
+            "--master", "local[1]");
 
     assertThat(result.status()).as("exit status").isEqualTo(1);
-    assertThat(result.stdout()).as("stdout").isEmpty();
     assertThat(result.stderr())
         .isEqualTo(
-            "bitsweep generate: Cannot load checkpoint "
+            "bitsweep run: Cannot load checkpoint "
                 + mlx
                 + ": its config.json has a quantization entry, so it is an already quantized model"
-                + " (such as the output of write-mlx), which bitsweep cannot run; pass the"
-                + " unquantized Hugging Face checkpoint\n");
+                + " (such as the output of write-mlx); sweeps and write-mlx start from the"
+                + " unquantized Hugging Face checkpoint, so pass that\n");
   }
 }

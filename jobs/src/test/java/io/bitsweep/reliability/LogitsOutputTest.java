@@ -2,8 +2,15 @@ package io.bitsweep.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bitsweep.eval.CandidateFactory;
+import io.bitsweep.model.CheckpointWeights;
 import io.bitsweep.model.GoldenLogits;
 import io.bitsweep.model.LanguageModel;
+import io.bitsweep.model.WeightSource;
+import io.bitsweep.quant.FakeQuantCache;
+import io.bitsweep.quant.QuantConfig;
+import io.bitsweep.quant.QuantPlan;
+import io.bitsweep.safetensors.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +173,47 @@ class LogitsOutputTest {
     assertThat(lines)
         .as("console output of bitsweep logits")
         .containsExactly("wrote 40 x 2048 float32 logits to " + out);
+  }
+
+  /**
+   * logits on a folder written by write-mlx gives, bit for bit, the logits of the fake-quantized
+   * checkpoint that the sweep measures for the same configuration.
+   */
+  @Test
+  void mlxFolderGivesMeasuredLogits() throws IOException {
+    String json =
+        "{\"default\": {\"bits\": 4, \"group_size\": 32}, \"groups\": {\"mlp_up\": \"3/64\"}}";
+    Path config = Files.writeString(tmp.resolve("mixed.json"), json);
+    Path mlx = tmp.resolve("mlx");
+    Path out = tmp.resolve("mlx.bin");
+    int[] ids = {1, 17, 300, 42, 9, 1500, 2};
+    String tokens = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
+
+    Cli.Result written =
+        Cli.run(
+            "write-mlx",
+            "--model", TinyModelCopy.source().toString(),
+            "--config", config.toString(),
+            "--out", mlx.toString());
+    Cli.Result result =
+        Cli.run("logits", "--model", mlx.toString(), "--tokens", tokens, "--out", out.toString());
+
+    assertThat(written.status()).as("exit status of write-mlx").isZero();
+    assertThat(result.status()).as("exit status of logits; stderr:%n%s", result.stderr()).isZero();
+    float[] expected;
+    try (LanguageModel original = LanguageModel.open(TinyModelCopy.source())) {
+      Checkpoint checkpoint = ((CheckpointWeights) original.weights()).checkpoint();
+      CandidateFactory factory =
+          new CandidateFactory(
+              original.config(),
+              original.weights(),
+              checkpoint.tensors(),
+              QuantPlan.HeadTying.detect(checkpoint.configJson(), checkpoint.tensors()),
+              new FakeQuantCache(64L << 20));
+      WeightSource measured = factory.candidate(QuantConfig.parse(json, "test")).weights();
+      expected = original.forwardPass().logits(ids, measured);
+    }
+    assertThat(GoldenLogits.readFloat32(out)).containsExactly(expected);
   }
 
   private static Cli.Result logits(Path out) {
