@@ -5,7 +5,7 @@ import io.bitsweep.safetensors.Checkpoint;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 
-/** The longest sequence a model's positions cover, from its {@code config.json}. */
+/** The maximum sequence length of a model, read from its {@code config.json}. */
 final class ContextLimit {
   private ContextLimit() {}
 

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 
 /**
  * Opens the models that {@code logits} and {@code generate} run: a Hugging Face checkpoint, or an
- * MLX folder such as {@code write-mlx} writes, run on its dequantized weights. The second lets a
- * user check the written model's output on any machine before serving it with mlx-lm.
+ * MLX folder such as {@code write-mlx} writes, run on its dequantized weights. With the MLX folder,
+ * a user can check the written model's output on any machine before serving it with mlx-lm.
  */
 final class InferenceModels {
   private InferenceModels() {}
