@@ -29,10 +29,25 @@ public final class Gemm {
   /** Products smaller than this many multiply-adds run on the calling thread. */
   private static final long PARALLEL_THRESHOLD = 1L << 16;
 
-  /** Weight rows per task: 64 rows of K = 1024 floats stay in a 256 KiB L2 cache. */
+  /**
+   * Smallest T for the packed vector kernel; smaller products run {@code multiplyFewTokens}. Both
+   * kernels round every element alike, so this only sets speed.
+   */
+  private static final int PACKED_MIN_TOKENS = 32;
+
+  /** Fewest tokens per task of the packed kernel, which packs its panel of W once per task. */
+  private static final int PACKED_MIN_TOKENS_PER_TASK = 128;
+
+  /** Tasks per pool thread that the packed kernel aims for, so that threads finish together. */
+  private static final int TASKS_PER_THREAD = 4;
+
+  /** Weight rows per task of the few-tokens kernel, which reads W without packing it. */
+  private static final int FEW_TOKENS_COLUMNS = 256;
+
+  /** Weight rows per task of the scalar kernel: 64 rows of K = 1024 floats stay in a 256 KiB L2 cache. */
   private static final int ROWS_PER_TASK = 64;
 
-  /** Activation rows per task. */
+  /** Activation rows per task of the scalar kernel and of the Java BLAS. */
   private static final int TOKENS_PER_TASK = 64;
 
   /**
@@ -119,8 +134,8 @@ public final class Gemm {
     }
     switch (resolve(backend, t)) {
       case BLAS -> multiplyBlas(a, aOff, w, wOff, c, cOff, t, n, k);
-      case SCALAR -> multiplyTiled(false, a, aOff, w, wOff, c, cOff, t, n, k);
-      default -> multiplyTiled(true, a, aOff, w, wOff, c, cOff, t, n, k);
+      case SCALAR -> multiplyScalar(a, aOff, w, wOff, c, cOff, t, n, k);
+      default -> multiplyVector(a, aOff, w, wOff, c, cOff, t, n, k);
     }
   }
 
@@ -154,17 +169,8 @@ public final class Gemm {
     }
   }
 
-  private static void multiplyTiled(
-      boolean vector,
-      float[] a,
-      int aOff,
-      float[] w,
-      int wOff,
-      float[] c,
-      int cOff,
-      int t,
-      int n,
-      int k) {
+  private static void multiplyScalar(
+      float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n, int k) {
     int rowBlocks = (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
     int tokenBlocks = (t + TOKENS_PER_TASK - 1) / TOKENS_PER_TASK;
     int tasks = (long) t * n * k < PARALLEL_THRESHOLD ? 1 : rowBlocks * tokenBlocks;
@@ -175,11 +181,46 @@ public final class Gemm {
           int t1 = tasks == 1 ? t : Math.min(t, t0 + TOKENS_PER_TASK);
           int n0 = tasks == 1 ? 0 : (task % rowBlocks) * ROWS_PER_TASK;
           int n1 = tasks == 1 ? n : Math.min(n, n0 + ROWS_PER_TASK);
-          if (vector) {
-            VectorKernels.multiplyBlock(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
-          } else {
-            ScalarKernels.multiplyBlock(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
-          }
+          ScalarKernels.multiplyBlock(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
+        });
+  }
+
+  private static void multiplyVector(
+      float[] a, int aOff, float[] w, int wOff, float[] c, int cOff, int t, int n, int k) {
+    boolean serial = (long) t * n * k < PARALLEL_THRESHOLD;
+    if (t < PACKED_MIN_TOKENS) {
+      int lanes = VectorKernels.lanes();
+      int tokenBlocks = (t + lanes - 1) / lanes;
+      int columnBlocks = serial ? 1 : (n + FEW_TOKENS_COLUMNS - 1) / FEW_TOKENS_COLUMNS;
+      int columnsPerBlock = (n + columnBlocks - 1) / columnBlocks;
+      Parallel.forEach(
+          tokenBlocks * columnBlocks,
+          task -> {
+            int t0 = (task / columnBlocks) * lanes;
+            int n0 = (task % columnBlocks) * columnsPerBlock;
+            int t1 = Math.min(t, t0 + lanes);
+            int n1 = Math.min(n, n0 + columnsPerBlock);
+            VectorKernels.multiplyFewTokens(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
+          });
+      return;
+    }
+    int panelColumns = VectorKernels.PANEL_COLUMNS;
+    int panels = (n + panelColumns - 1) / panelColumns;
+    int tokenBlocks = 1;
+    if (!serial) {
+      int wanted = (TASKS_PER_THREAD * Parallel.parallelism() + panels - 1) / panels;
+      tokenBlocks = Math.max(1, Math.min(wanted, t / PACKED_MIN_TOKENS_PER_TASK));
+    }
+    int blocks = tokenBlocks;
+    int tokensPerBlock = (t + blocks - 1) / blocks;
+    Parallel.forEach(
+        serial ? 1 : panels * blocks,
+        task -> {
+          int t0 = serial ? 0 : (task / panels) * tokensPerBlock;
+          int t1 = serial ? t : Math.min(t, t0 + tokensPerBlock);
+          int n0 = serial ? 0 : (task % panels) * panelColumns;
+          int n1 = serial ? n : Math.min(n, n0 + panelColumns);
+          VectorKernels.multiplyPacked(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
         });
   }
 

@@ -51,12 +51,27 @@ final class VectorKernels {
     return LANES;
   }
 
+  /** Columns of C per packed panel of W: three vectors. */
+  static final int PANEL_COLUMNS = 3 * LANES;
+
   /**
-   * Computes {@code C[t, j] = dot(A[t, :], W[j, :])} for t in {@code [t0, t1)} and j in {@code [n0,
-   * n1)}, where A is {@code [T, k]} at {@code aOff}, W is {@code [N, k]} at {@code wOff} and C is
-   * {@code [T, n]} at {@code cOff}, all row-major.
+   * Rows of A per register tile in the packed kernel. The 8 × 3 accumulators fit the 32 vector
+   * registers of AVX-512; narrower species use 4 × 3, which also fits the 16 registers of AVX2.
    */
-  static void multiplyBlock(
+  private static final int TILE_ROWS = LANES >= 16 ? 8 : 4;
+
+  /**
+   * Computes {@code C[t, j] = Σ_k A[t, k]·W[j, k]} for t in {@code [t0, t1)} and j in {@code [n0,
+   * n1)}, where A is {@code [T, k]} at {@code aOff}, W is {@code [N, k]} at {@code wOff} and C is
+   * {@code [T, n]} at {@code cOff}, all row-major. Each element is one chain of fused multiply-adds
+   * over k in ascending order, starting from zero, as in {@link ScalarKernels#dot}.
+   *
+   * <p>Packs each panel of three vectors' worth of columns of W transposed into {@code [k,
+   * PANEL_COLUMNS]} once, then multiplies every token of the block against it with broadcast
+   * elements of A. The packing reads {@code (n1 - n0)·k} floats, so the block should span many
+   * tokens; {@link #multiplyFewTokens} suits blocks of a few.
+   */
+  static void multiplyPacked(
       float[] a,
       int aOff,
       float[] w,
@@ -69,102 +84,215 @@ final class VectorKernels {
       int t1,
       int n0,
       int n1) {
-    int t = t0;
-    for (; t + 4 <= t1; t += 4) {
-      int j = n0;
-      for (; j + 4 <= n1; j += 4) {
-        kernel4x4(a, aOff + t * k, w, wOff + j * k, k, c, cOff + t * n + j, n);
-      }
-      for (; j < n1; j++) {
-        for (int r = 0; r < 4; r++) {
-          c[cOff + (t + r) * n + j] = dot(a, aOff + (t + r) * k, w, wOff + j * k, k);
+    float[] panel = new float[k * PANEL_COLUMNS];
+    float[] scratch = new float[TILE_ROWS * PANEL_COLUMNS];
+    for (int j = n0; j < n1; j += PANEL_COLUMNS) {
+      int width = Math.min(PANEL_COLUMNS, n1 - j);
+      packPanel(w, wOff + j * k, k, width, panel);
+      boolean whole = width == PANEL_COLUMNS;
+      int t = t0;
+      while (t < t1) {
+        int rows = t + TILE_ROWS <= t1 ? TILE_ROWS : t + 4 <= t1 ? 4 : 1;
+        if (whole) {
+          tile(rows, a, aOff + t * k, k, panel, c, cOff + t * n + j, n);
+        } else {
+          tile(rows, a, aOff + t * k, k, panel, scratch, 0, PANEL_COLUMNS);
+          copyColumns(scratch, c, cOff + t * n + j, n, rows, width);
         }
-      }
-    }
-    for (; t < t1; t++) {
-      int j = n0;
-      for (; j + 4 <= n1; j += 4) {
-        kernel1x4(a, aOff + t * k, w, wOff + j * k, k, c, cOff + t * n + j);
-      }
-      for (; j < n1; j++) {
-        c[cOff + t * n + j] = dot(a, aOff + t * k, w, wOff + j * k, k);
+        t += rows;
       }
     }
   }
 
-  private static void kernel4x4(
-      float[] a, int a0, float[] w, int w0, int k, float[] c, int c0, int ldc) {
-    FloatVector s00 = FloatVector.zero(SPECIES);
-    FloatVector s01 = s00, s02 = s00, s03 = s00;
-    FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-    FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-    FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+  /**
+   * Computes the same elements as {@link #multiplyPacked}, with the same rounding, for a block of
+   * at most {@link #lanes()} tokens. The vector lanes run along the tokens: the block of A is
+   * transposed into {@code [k, LANES]}, and each element of W is broadcast. W is read once and not
+   * packed, which suits decoding and other products with few tokens.
+   */
+  static void multiplyFewTokens(
+      float[] a,
+      int aOff,
+      float[] w,
+      int wOff,
+      float[] c,
+      int cOff,
+      int n,
+      int k,
+      int t0,
+      int t1,
+      int n0,
+      int n1) {
+    int tokens = t1 - t0;
+    if (tokens > LANES) {
+      throw new IllegalArgumentException(
+          "multiplyFewTokens takes at most " + LANES + " tokens, got " + tokens);
+    }
+    float[] columns = new float[k * LANES];
+    for (int r = 0; r < tokens; r++) {
+      int from = aOff + (t0 + r) * k;
+      for (int i = 0; i < k; i++) {
+        columns[i * LANES + r] = a[from + i];
+      }
+    }
+    float[] sums = new float[LANES];
+    int c0 = cOff + t0 * n;
+    int j = n0;
+    for (; j + 4 <= n1; j += 4) {
+      int w0 = wOff + j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+      FloatVector s0 = FloatVector.zero(SPECIES);
+      FloatVector s1 = s0, s2 = s0, s3 = s0;
+      for (int i = 0, q = 0; i < k; i++, q += LANES) {
+        FloatVector x = FloatVector.fromArray(SPECIES, columns, q);
+        s0 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + i]), s0);
+        s1 = x.fma(FloatVector.broadcast(SPECIES, w[w1 + i]), s1);
+        s2 = x.fma(FloatVector.broadcast(SPECIES, w[w2 + i]), s2);
+        s3 = x.fma(FloatVector.broadcast(SPECIES, w[w3 + i]), s3);
+      }
+      storeColumn(s0, sums, c, c0 + j, n, tokens);
+      storeColumn(s1, sums, c, c0 + j + 1, n, tokens);
+      storeColumn(s2, sums, c, c0 + j + 2, n, tokens);
+      storeColumn(s3, sums, c, c0 + j + 3, n, tokens);
+    }
+    for (; j < n1; j++) {
+      int w0 = wOff + j * k;
+      FloatVector s0 = FloatVector.zero(SPECIES);
+      for (int i = 0, q = 0; i < k; i++, q += LANES) {
+        s0 = FloatVector.fromArray(SPECIES, columns, q).fma(FloatVector.broadcast(SPECIES, w[w0 + i]), s0);
+      }
+      storeColumn(s0, sums, c, c0 + j, n, tokens);
+    }
+  }
+
+  /** Writes lanes {@code [0, tokens)} of {@code v} to {@code c[c0 + r·ldc]}. */
+  private static void storeColumn(
+      FloatVector v, float[] sums, float[] c, int c0, int ldc, int tokens) {
+    v.intoArray(sums, 0);
+    for (int r = 0; r < tokens; r++) {
+      c[c0 + r * ldc] = sums[r];
+    }
+  }
+
+  /** Writes rows {@code [0, width)} of W at {@code w0} as columns of {@code panel [k, PANEL]}. */
+  private static void packPanel(float[] w, int w0, int k, int width, float[] panel) {
+    for (int i = 0; i < k; i++) {
+      int to = i * PANEL_COLUMNS;
+      int from = w0 + i;
+      for (int r = 0; r < width; r++) {
+        panel[to + r] = w[from + r * k];
+      }
+      for (int r = width; r < PANEL_COLUMNS; r++) {
+        panel[to + r] = 0f;
+      }
+    }
+  }
+
+  private static void copyColumns(float[] tile, float[] c, int c0, int ldc, int rows, int width) {
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(tile, r * PANEL_COLUMNS, c, c0 + r * ldc, width);
+    }
+  }
+
+  private static void tile(
+      int rows, float[] a, int a0, int k, float[] panel, float[] c, int c0, int ldc) {
+    if (rows == 8) {
+      tile8x3(a, a0, k, panel, c, c0, ldc);
+    } else if (rows == 4) {
+      tile4x3(a, a0, k, panel, c, c0, ldc);
+    } else {
+      tile1x3(a, a0, k, panel, c, c0);
+    }
+  }
+
+  private static void tile8x3(float[] a, int a0, int k, float[] p, float[] c, int c0, int ldc) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector c00 = zero, c01 = zero, c02 = zero;
+    FloatVector c10 = zero, c11 = zero, c12 = zero;
+    FloatVector c20 = zero, c21 = zero, c22 = zero;
+    FloatVector c30 = zero, c31 = zero, c32 = zero;
+    FloatVector c40 = zero, c41 = zero, c42 = zero;
+    FloatVector c50 = zero, c51 = zero, c52 = zero;
+    FloatVector c60 = zero, c61 = zero, c62 = zero;
+    FloatVector c70 = zero, c71 = zero, c72 = zero;
+    int a1 = a0 + k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
+    for (int i = 0, q = 0; i < k; i++, q += PANEL_COLUMNS) {
+      FloatVector w0 = FloatVector.fromArray(SPECIES, p, q);
+      FloatVector w1 = FloatVector.fromArray(SPECIES, p, q + LANES);
+      FloatVector w2 = FloatVector.fromArray(SPECIES, p, q + 2 * LANES);
+      FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + i]);
+      c00 = x.fma(w0, c00); c01 = x.fma(w1, c01); c02 = x.fma(w2, c02);
+      x = FloatVector.broadcast(SPECIES, a[a1 + i]);
+      c10 = x.fma(w0, c10); c11 = x.fma(w1, c11); c12 = x.fma(w2, c12);
+      x = FloatVector.broadcast(SPECIES, a[a2 + i]);
+      c20 = x.fma(w0, c20); c21 = x.fma(w1, c21); c22 = x.fma(w2, c22);
+      x = FloatVector.broadcast(SPECIES, a[a3 + i]);
+      c30 = x.fma(w0, c30); c31 = x.fma(w1, c31); c32 = x.fma(w2, c32);
+      x = FloatVector.broadcast(SPECIES, a[a4 + i]);
+      c40 = x.fma(w0, c40); c41 = x.fma(w1, c41); c42 = x.fma(w2, c42);
+      x = FloatVector.broadcast(SPECIES, a[a5 + i]);
+      c50 = x.fma(w0, c50); c51 = x.fma(w1, c51); c52 = x.fma(w2, c52);
+      x = FloatVector.broadcast(SPECIES, a[a6 + i]);
+      c60 = x.fma(w0, c60); c61 = x.fma(w1, c61); c62 = x.fma(w2, c62);
+      x = FloatVector.broadcast(SPECIES, a[a7 + i]);
+      c70 = x.fma(w0, c70); c71 = x.fma(w1, c71); c72 = x.fma(w2, c72);
+    }
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + LANES); c02.intoArray(c, c0 + 2 * LANES);
+    c0 += ldc;
+    c10.intoArray(c, c0); c11.intoArray(c, c0 + LANES); c12.intoArray(c, c0 + 2 * LANES);
+    c0 += ldc;
+    c20.intoArray(c, c0); c21.intoArray(c, c0 + LANES); c22.intoArray(c, c0 + 2 * LANES);
+    c0 += ldc;
+    c30.intoArray(c, c0); c31.intoArray(c, c0 + LANES); c32.intoArray(c, c0 + 2 * LANES);
+    c0 += ldc;
+    c40.intoArray(c, c0); c41.intoArray(c, c0 + LANES); c42.intoArray(c, c0 + 2 * LANES);
+    c0 += ldc;
+    c50.intoArray(c, c0); c51.intoArray(c, c0 + LANES); c52.intoArray(c, c0 + 2 * LANES);
+    c0 += ldc;
+    c60.intoArray(c, c0); c61.intoArray(c, c0 + LANES); c62.intoArray(c, c0 + 2 * LANES);
+    c0 += ldc;
+    c70.intoArray(c, c0); c71.intoArray(c, c0 + LANES); c72.intoArray(c, c0 + 2 * LANES);
+  }
+
+  private static void tile4x3(float[] a, int a0, int k, float[] p, float[] c, int c0, int ldc) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector c00 = zero, c01 = zero, c02 = zero;
+    FloatVector c10 = zero, c11 = zero, c12 = zero;
+    FloatVector c20 = zero, c21 = zero, c22 = zero;
+    FloatVector c30 = zero, c31 = zero, c32 = zero;
     int a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-    int w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-    int bound = SPECIES.loopBound(k);
-    for (int i = 0; i < bound; i += LANES) {
-      FloatVector x0 = FloatVector.fromArray(SPECIES, w, w0 + i);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, w, w1 + i);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, w, w2 + i);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, w, w3 + i);
-      FloatVector r = FloatVector.fromArray(SPECIES, a, a0 + i);
-      s00 = r.fma(x0, s00);
-      s01 = r.fma(x1, s01);
-      s02 = r.fma(x2, s02);
-      s03 = r.fma(x3, s03);
-      r = FloatVector.fromArray(SPECIES, a, a1 + i);
-      s10 = r.fma(x0, s10);
-      s11 = r.fma(x1, s11);
-      s12 = r.fma(x2, s12);
-      s13 = r.fma(x3, s13);
-      r = FloatVector.fromArray(SPECIES, a, a2 + i);
-      s20 = r.fma(x0, s20);
-      s21 = r.fma(x1, s21);
-      s22 = r.fma(x2, s22);
-      s23 = r.fma(x3, s23);
-      r = FloatVector.fromArray(SPECIES, a, a3 + i);
-      s30 = r.fma(x0, s30);
-      s31 = r.fma(x1, s31);
-      s32 = r.fma(x2, s32);
-      s33 = r.fma(x3, s33);
+    for (int i = 0, q = 0; i < k; i++, q += PANEL_COLUMNS) {
+      FloatVector w0 = FloatVector.fromArray(SPECIES, p, q);
+      FloatVector w1 = FloatVector.fromArray(SPECIES, p, q + LANES);
+      FloatVector w2 = FloatVector.fromArray(SPECIES, p, q + 2 * LANES);
+      FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + i]);
+      c00 = x.fma(w0, c00); c01 = x.fma(w1, c01); c02 = x.fma(w2, c02);
+      x = FloatVector.broadcast(SPECIES, a[a1 + i]);
+      c10 = x.fma(w0, c10); c11 = x.fma(w1, c11); c12 = x.fma(w2, c12);
+      x = FloatVector.broadcast(SPECIES, a[a2 + i]);
+      c20 = x.fma(w0, c20); c21 = x.fma(w1, c21); c22 = x.fma(w2, c22);
+      x = FloatVector.broadcast(SPECIES, a[a3 + i]);
+      c30 = x.fma(w0, c30); c31 = x.fma(w1, c31); c32 = x.fma(w2, c32);
     }
-    c[c0] = finish(s00, a, a0, w, w0, bound, k);
-    c[c0 + 1] = finish(s01, a, a0, w, w1, bound, k);
-    c[c0 + 2] = finish(s02, a, a0, w, w2, bound, k);
-    c[c0 + 3] = finish(s03, a, a0, w, w3, bound, k);
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + LANES); c02.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c[c0] = finish(s10, a, a1, w, w0, bound, k);
-    c[c0 + 1] = finish(s11, a, a1, w, w1, bound, k);
-    c[c0 + 2] = finish(s12, a, a1, w, w2, bound, k);
-    c[c0 + 3] = finish(s13, a, a1, w, w3, bound, k);
+    c10.intoArray(c, c0); c11.intoArray(c, c0 + LANES); c12.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c[c0] = finish(s20, a, a2, w, w0, bound, k);
-    c[c0 + 1] = finish(s21, a, a2, w, w1, bound, k);
-    c[c0 + 2] = finish(s22, a, a2, w, w2, bound, k);
-    c[c0 + 3] = finish(s23, a, a2, w, w3, bound, k);
+    c20.intoArray(c, c0); c21.intoArray(c, c0 + LANES); c22.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c[c0] = finish(s30, a, a3, w, w0, bound, k);
-    c[c0 + 1] = finish(s31, a, a3, w, w1, bound, k);
-    c[c0 + 2] = finish(s32, a, a3, w, w2, bound, k);
-    c[c0 + 3] = finish(s33, a, a3, w, w3, bound, k);
+    c30.intoArray(c, c0); c31.intoArray(c, c0 + LANES); c32.intoArray(c, c0 + 2 * LANES);
   }
 
-  private static void kernel1x4(float[] a, int a0, float[] w, int w0, int k, float[] c, int c0) {
-    FloatVector s0 = FloatVector.zero(SPECIES);
-    FloatVector s1 = s0, s2 = s0, s3 = s0;
-    int w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-    int bound = SPECIES.loopBound(k);
-    for (int i = 0; i < bound; i += LANES) {
-      FloatVector r = FloatVector.fromArray(SPECIES, a, a0 + i);
-      s0 = r.fma(FloatVector.fromArray(SPECIES, w, w0 + i), s0);
-      s1 = r.fma(FloatVector.fromArray(SPECIES, w, w1 + i), s1);
-      s2 = r.fma(FloatVector.fromArray(SPECIES, w, w2 + i), s2);
-      s3 = r.fma(FloatVector.fromArray(SPECIES, w, w3 + i), s3);
+  private static void tile1x3(float[] a, int a0, int k, float[] p, float[] c, int c0) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector c00 = zero, c01 = zero, c02 = zero;
+    for (int i = 0, q = 0; i < k; i++, q += PANEL_COLUMNS) {
+      FloatVector w0 = FloatVector.fromArray(SPECIES, p, q);
+      FloatVector w1 = FloatVector.fromArray(SPECIES, p, q + LANES);
+      FloatVector w2 = FloatVector.fromArray(SPECIES, p, q + 2 * LANES);
+      FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + i]);
+      c00 = x.fma(w0, c00); c01 = x.fma(w1, c01); c02 = x.fma(w2, c02);
     }
-    c[c0] = finish(s0, a, a0, w, w0, bound, k);
-    c[c0 + 1] = finish(s1, a, a0, w, w1, bound, k);
-    c[c0 + 2] = finish(s2, a, a0, w, w2, bound, k);
-    c[c0 + 3] = finish(s3, a, a0, w, w3, bound, k);
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + LANES); c02.intoArray(c, c0 + 2 * LANES);
   }
 
   /** Dot product of {@code n} elements, with the same rounding as the matrix kernels. */

@@ -79,6 +79,42 @@ class GemmTest {
   }
 
   @Test
+  void vectorMatchesScalarBits() {
+    Random random = new Random(11);
+    int[][] shapes = {{1, 7, 5}, {3, 50, 33}, {16, 49, 64}, {31, 97, 40}, {32, 48, 17}, {77, 150, 130}};
+    for (int[] shape : shapes) {
+      int t = shape[0], n = shape[1], k = shape[2];
+      float[] a = randomArray(random, t * k);
+      float[] w = randomArray(random, n * k);
+      float[] vector = new float[t * n];
+      float[] scalar = new float[t * n];
+      Gemm.multiply(Backend.VECTOR, a, 0, w, 0, vector, 0, t, n, k);
+      Gemm.multiply(Backend.SCALAR, a, 0, w, 0, scalar, 0, t, n, k);
+      assertThat(vector)
+          .as("vector and scalar backends round alike for T=%d N=%d K=%d", t, n, k)
+          .containsExactly(scalar);
+    }
+  }
+
+  @Test
+  void rowsIndependentOfBatchSize() {
+    Random random = new Random(13);
+    int n = 101, k = 70;
+    float[] a = randomArray(random, 300 * k);
+    float[] w = randomArray(random, n * k);
+    float[] all = new float[300 * n];
+    Gemm.multiply(Backend.VECTOR, a, 0, w, 0, all, 0, 300, n, k);
+    for (int t : new int[] {1, 2, 9, 16, 17, 31, 32, 33, 100, 299}) {
+      int first = 300 - t;
+      float[] part = new float[t * n];
+      Gemm.multiply(Backend.VECTOR, a, first * k, w, 0, part, 0, t, n, k);
+      assertThat(part)
+          .as("last %d rows alone equal the same rows of a 300-row batch", t)
+          .containsExactly(Arrays.copyOfRange(all, first * n, 300 * n));
+    }
+  }
+
+  @Test
   void rejectsShortArrays() {
     assertThatThrownBy(() -> Gemm.multiply(new float[3], new float[5], new float[2], 1, 2, 3))
         .isInstanceOf(IllegalArgumentException.class)
