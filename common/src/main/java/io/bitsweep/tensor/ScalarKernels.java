@@ -29,6 +29,43 @@ final class ScalarKernels {
     }
   }
 
+  /**
+   * Computes {@code c[c0 + j] = dot(a[a0 ..], W[j, :])} for j in {@code [n0, n1)}, where W is
+   * {@code [N, k]} at {@code w0}. Runs eight chains at once, which hides the latency of each fused
+   * multiply-add but keeps every chain in the order of {@link #dot}.
+   */
+  static void multiplyRow(
+      float[] a, int a0, float[] w, int w0, float[] c, int c0, int k, int n0, int n1) {
+    int j = n0;
+    for (; j + 8 <= n1; j += 8) {
+      int r0 = w0 + j * k;
+      float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+      for (int i = 0; i < k; i++) {
+        float x = a[a0 + i];
+        int r = r0 + i;
+        s0 = Math.fma(x, w[r], s0);
+        s1 = Math.fma(x, w[r + k], s1);
+        s2 = Math.fma(x, w[r + 2 * k], s2);
+        s3 = Math.fma(x, w[r + 3 * k], s3);
+        s4 = Math.fma(x, w[r + 4 * k], s4);
+        s5 = Math.fma(x, w[r + 5 * k], s5);
+        s6 = Math.fma(x, w[r + 6 * k], s6);
+        s7 = Math.fma(x, w[r + 7 * k], s7);
+      }
+      c[c0 + j] = s0;
+      c[c0 + j + 1] = s1;
+      c[c0 + j + 2] = s2;
+      c[c0 + j + 3] = s3;
+      c[c0 + j + 4] = s4;
+      c[c0 + j + 5] = s5;
+      c[c0 + j + 6] = s6;
+      c[c0 + j + 7] = s7;
+    }
+    for (; j < n1; j++) {
+      c[c0 + j] = dot(a, a0, w, w0 + j * k, k);
+    }
+  }
+
   static float dot(float[] a, int a0, float[] b, int b0, int n) {
     float sum = 0f;
     for (int i = 0; i < n; i++) {

@@ -3,6 +3,7 @@ package io.bitsweep.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -25,6 +26,34 @@ final class VectorKernels {
 
   /** {@code ROTATIONS[i]} moves lane {@code j + 2^i} to lane j (mod LANES). */
   private static final VectorShuffle<Float>[] ROTATIONS = rotations();
+
+  /*
+   * Shuffles and masks of the 16 × 16 transpose in packPanel, built only for 16 lanes. UP_d moves
+   * lane l - d to lane l, DOWN_d moves lane l + d to lane l, and MASK_d selects the lanes with bit
+   * d set.
+   */
+  private static final boolean TRANSPOSE_16 = LANES == 16;
+  private static final VectorShuffle<Float> UP_8 = rotation(-8), UP_4 = rotation(-4);
+  private static final VectorShuffle<Float> UP_2 = rotation(-2), UP_1 = rotation(-1);
+  private static final VectorShuffle<Float> DOWN_8 = rotation(8), DOWN_4 = rotation(4);
+  private static final VectorShuffle<Float> DOWN_2 = rotation(2), DOWN_1 = rotation(1);
+  private static final VectorMask<Float> MASK_8 = bitMask(8), MASK_4 = bitMask(4);
+  private static final VectorMask<Float> MASK_2 = bitMask(2), MASK_1 = bitMask(1);
+
+  private static VectorShuffle<Float> rotation(int distance) {
+    return TRANSPOSE_16 ? VectorShuffle.iota(SPECIES, distance, 1, true) : null;
+  }
+
+  private static VectorMask<Float> bitMask(int bit) {
+    if (!TRANSPOSE_16) {
+      return null;
+    }
+    boolean[] set = new boolean[LANES];
+    for (int l = 0; l < LANES; l++) {
+      set[l] = (l & bit) != 0;
+    }
+    return VectorMask.fromArray(SPECIES, set, 0);
+  }
 
   private VectorKernels() {}
 
@@ -128,6 +157,10 @@ final class VectorKernels {
       throw new IllegalArgumentException(
           "multiplyFewTokens takes at most " + LANES + " tokens, got " + tokens);
     }
+    if (tokens == 1) {
+      ScalarKernels.multiplyRow(a, aOff + t0 * k, w, wOff, c, cOff + t0 * n, k, n0, n1);
+      return;
+    }
     float[] columns = new float[k * LANES];
     for (int r = 0; r < tokens; r++) {
       int from = aOff + (t0 + r) * k;
@@ -138,21 +171,29 @@ final class VectorKernels {
     float[] sums = new float[LANES];
     int c0 = cOff + t0 * n;
     int j = n0;
-    for (; j + 4 <= n1; j += 4) {
-      int w0 = wOff + j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+    for (; j + 8 <= n1; j += 8) {
+      int w0 = wOff + j * k;
       FloatVector s0 = FloatVector.zero(SPECIES);
-      FloatVector s1 = s0, s2 = s0, s3 = s0;
+      FloatVector s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
       for (int i = 0, q = 0; i < k; i++, q += LANES) {
         FloatVector x = FloatVector.fromArray(SPECIES, columns, q);
         s0 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + i]), s0);
-        s1 = x.fma(FloatVector.broadcast(SPECIES, w[w1 + i]), s1);
-        s2 = x.fma(FloatVector.broadcast(SPECIES, w[w2 + i]), s2);
-        s3 = x.fma(FloatVector.broadcast(SPECIES, w[w3 + i]), s3);
+        s1 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + 1 * k + i]), s1);
+        s2 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + 2 * k + i]), s2);
+        s3 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + 3 * k + i]), s3);
+        s4 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + 4 * k + i]), s4);
+        s5 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + 5 * k + i]), s5);
+        s6 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + 6 * k + i]), s6);
+        s7 = x.fma(FloatVector.broadcast(SPECIES, w[w0 + 7 * k + i]), s7);
       }
       storeColumn(s0, sums, c, c0 + j, n, tokens);
       storeColumn(s1, sums, c, c0 + j + 1, n, tokens);
       storeColumn(s2, sums, c, c0 + j + 2, n, tokens);
       storeColumn(s3, sums, c, c0 + j + 3, n, tokens);
+      storeColumn(s4, sums, c, c0 + j + 4, n, tokens);
+      storeColumn(s5, sums, c, c0 + j + 5, n, tokens);
+      storeColumn(s6, sums, c, c0 + j + 6, n, tokens);
+      storeColumn(s7, sums, c, c0 + j + 7, n, tokens);
     }
     for (; j < n1; j++) {
       int w0 = wOff + j * k;
@@ -175,7 +216,15 @@ final class VectorKernels {
 
   /** Writes rows {@code [0, width)} of W at {@code w0} as columns of {@code panel [k, PANEL]}. */
   private static void packPanel(float[] w, int w0, int k, int width, float[] panel) {
-    for (int i = 0; i < k; i++) {
+    int i = 0;
+    if (TRANSPOSE_16 && width == PANEL_COLUMNS) {
+      for (; i + LANES <= k; i += LANES) {
+        for (int r = 0; r < PANEL_COLUMNS; r += LANES) {
+          transpose16(w, w0 + r * k + i, k, panel, i * PANEL_COLUMNS + r, PANEL_COLUMNS);
+        }
+      }
+    }
+    for (; i < k; i++) {
       int to = i * PANEL_COLUMNS;
       int from = w0 + i;
       for (int r = 0; r < width; r++) {
@@ -185,6 +234,111 @@ final class VectorKernels {
         panel[to + r] = 0f;
       }
     }
+  }
+
+  /**
+   * Copies the 16 × 16 block of {@code src} whose rows start at {@code s0 + r·lds} into {@code dst}
+   * transposed, so that row r becomes the column at {@code d0 + r} of rows {@code d0 + l·ldd}. Each
+   * of the four steps swaps one bit of the row index with the same bit of the lane index; the
+   * vectors stay in locals so that the JIT keeps them in registers.
+   */
+  private static void transpose16(float[] src, int s0, int lds, float[] dst, int d0, int ldd) {
+    FloatVector r0 = FloatVector.fromArray(SPECIES, src, s0);
+    FloatVector r1 = FloatVector.fromArray(SPECIES, src, s0 + lds);
+    FloatVector r2 = FloatVector.fromArray(SPECIES, src, s0 + 2 * lds);
+    FloatVector r3 = FloatVector.fromArray(SPECIES, src, s0 + 3 * lds);
+    FloatVector r4 = FloatVector.fromArray(SPECIES, src, s0 + 4 * lds);
+    FloatVector r5 = FloatVector.fromArray(SPECIES, src, s0 + 5 * lds);
+    FloatVector r6 = FloatVector.fromArray(SPECIES, src, s0 + 6 * lds);
+    FloatVector r7 = FloatVector.fromArray(SPECIES, src, s0 + 7 * lds);
+    FloatVector r8 = FloatVector.fromArray(SPECIES, src, s0 + 8 * lds);
+    FloatVector r9 = FloatVector.fromArray(SPECIES, src, s0 + 9 * lds);
+    FloatVector r10 = FloatVector.fromArray(SPECIES, src, s0 + 10 * lds);
+    FloatVector r11 = FloatVector.fromArray(SPECIES, src, s0 + 11 * lds);
+    FloatVector r12 = FloatVector.fromArray(SPECIES, src, s0 + 12 * lds);
+    FloatVector r13 = FloatVector.fromArray(SPECIES, src, s0 + 13 * lds);
+    FloatVector r14 = FloatVector.fromArray(SPECIES, src, s0 + 14 * lds);
+    FloatVector r15 = FloatVector.fromArray(SPECIES, src, s0 + 15 * lds);
+    FloatVector e0 = r0.blend(r8.rearrange(UP_8), MASK_8);
+    FloatVector e8 = r0.rearrange(DOWN_8).blend(r8, MASK_8);
+    FloatVector e1 = r1.blend(r9.rearrange(UP_8), MASK_8);
+    FloatVector e9 = r1.rearrange(DOWN_8).blend(r9, MASK_8);
+    FloatVector e2 = r2.blend(r10.rearrange(UP_8), MASK_8);
+    FloatVector e10 = r2.rearrange(DOWN_8).blend(r10, MASK_8);
+    FloatVector e3 = r3.blend(r11.rearrange(UP_8), MASK_8);
+    FloatVector e11 = r3.rearrange(DOWN_8).blend(r11, MASK_8);
+    FloatVector e4 = r4.blend(r12.rearrange(UP_8), MASK_8);
+    FloatVector e12 = r4.rearrange(DOWN_8).blend(r12, MASK_8);
+    FloatVector e5 = r5.blend(r13.rearrange(UP_8), MASK_8);
+    FloatVector e13 = r5.rearrange(DOWN_8).blend(r13, MASK_8);
+    FloatVector e6 = r6.blend(r14.rearrange(UP_8), MASK_8);
+    FloatVector e14 = r6.rearrange(DOWN_8).blend(r14, MASK_8);
+    FloatVector e7 = r7.blend(r15.rearrange(UP_8), MASK_8);
+    FloatVector e15 = r7.rearrange(DOWN_8).blend(r15, MASK_8);
+    FloatVector f0 = e0.blend(e4.rearrange(UP_4), MASK_4);
+    FloatVector f4 = e0.rearrange(DOWN_4).blend(e4, MASK_4);
+    FloatVector f1 = e1.blend(e5.rearrange(UP_4), MASK_4);
+    FloatVector f5 = e1.rearrange(DOWN_4).blend(e5, MASK_4);
+    FloatVector f2 = e2.blend(e6.rearrange(UP_4), MASK_4);
+    FloatVector f6 = e2.rearrange(DOWN_4).blend(e6, MASK_4);
+    FloatVector f3 = e3.blend(e7.rearrange(UP_4), MASK_4);
+    FloatVector f7 = e3.rearrange(DOWN_4).blend(e7, MASK_4);
+    FloatVector f8 = e8.blend(e12.rearrange(UP_4), MASK_4);
+    FloatVector f12 = e8.rearrange(DOWN_4).blend(e12, MASK_4);
+    FloatVector f9 = e9.blend(e13.rearrange(UP_4), MASK_4);
+    FloatVector f13 = e9.rearrange(DOWN_4).blend(e13, MASK_4);
+    FloatVector f10 = e10.blend(e14.rearrange(UP_4), MASK_4);
+    FloatVector f14 = e10.rearrange(DOWN_4).blend(e14, MASK_4);
+    FloatVector f11 = e11.blend(e15.rearrange(UP_4), MASK_4);
+    FloatVector f15 = e11.rearrange(DOWN_4).blend(e15, MASK_4);
+    FloatVector g0 = f0.blend(f2.rearrange(UP_2), MASK_2);
+    FloatVector g2 = f0.rearrange(DOWN_2).blend(f2, MASK_2);
+    FloatVector g1 = f1.blend(f3.rearrange(UP_2), MASK_2);
+    FloatVector g3 = f1.rearrange(DOWN_2).blend(f3, MASK_2);
+    FloatVector g4 = f4.blend(f6.rearrange(UP_2), MASK_2);
+    FloatVector g6 = f4.rearrange(DOWN_2).blend(f6, MASK_2);
+    FloatVector g5 = f5.blend(f7.rearrange(UP_2), MASK_2);
+    FloatVector g7 = f5.rearrange(DOWN_2).blend(f7, MASK_2);
+    FloatVector g8 = f8.blend(f10.rearrange(UP_2), MASK_2);
+    FloatVector g10 = f8.rearrange(DOWN_2).blend(f10, MASK_2);
+    FloatVector g9 = f9.blend(f11.rearrange(UP_2), MASK_2);
+    FloatVector g11 = f9.rearrange(DOWN_2).blend(f11, MASK_2);
+    FloatVector g12 = f12.blend(f14.rearrange(UP_2), MASK_2);
+    FloatVector g14 = f12.rearrange(DOWN_2).blend(f14, MASK_2);
+    FloatVector g13 = f13.blend(f15.rearrange(UP_2), MASK_2);
+    FloatVector g15 = f13.rearrange(DOWN_2).blend(f15, MASK_2);
+    FloatVector h0 = g0.blend(g1.rearrange(UP_1), MASK_1);
+    FloatVector h1 = g0.rearrange(DOWN_1).blend(g1, MASK_1);
+    FloatVector h2 = g2.blend(g3.rearrange(UP_1), MASK_1);
+    FloatVector h3 = g2.rearrange(DOWN_1).blend(g3, MASK_1);
+    FloatVector h4 = g4.blend(g5.rearrange(UP_1), MASK_1);
+    FloatVector h5 = g4.rearrange(DOWN_1).blend(g5, MASK_1);
+    FloatVector h6 = g6.blend(g7.rearrange(UP_1), MASK_1);
+    FloatVector h7 = g6.rearrange(DOWN_1).blend(g7, MASK_1);
+    FloatVector h8 = g8.blend(g9.rearrange(UP_1), MASK_1);
+    FloatVector h9 = g8.rearrange(DOWN_1).blend(g9, MASK_1);
+    FloatVector h10 = g10.blend(g11.rearrange(UP_1), MASK_1);
+    FloatVector h11 = g10.rearrange(DOWN_1).blend(g11, MASK_1);
+    FloatVector h12 = g12.blend(g13.rearrange(UP_1), MASK_1);
+    FloatVector h13 = g12.rearrange(DOWN_1).blend(g13, MASK_1);
+    FloatVector h14 = g14.blend(g15.rearrange(UP_1), MASK_1);
+    FloatVector h15 = g14.rearrange(DOWN_1).blend(g15, MASK_1);
+    h0.intoArray(dst, d0);
+    h1.intoArray(dst, d0 + ldd);
+    h2.intoArray(dst, d0 + 2 * ldd);
+    h3.intoArray(dst, d0 + 3 * ldd);
+    h4.intoArray(dst, d0 + 4 * ldd);
+    h5.intoArray(dst, d0 + 5 * ldd);
+    h6.intoArray(dst, d0 + 6 * ldd);
+    h7.intoArray(dst, d0 + 7 * ldd);
+    h8.intoArray(dst, d0 + 8 * ldd);
+    h9.intoArray(dst, d0 + 9 * ldd);
+    h10.intoArray(dst, d0 + 10 * ldd);
+    h11.intoArray(dst, d0 + 11 * ldd);
+    h12.intoArray(dst, d0 + 12 * ldd);
+    h13.intoArray(dst, d0 + 13 * ldd);
+    h14.intoArray(dst, d0 + 14 * ldd);
+    h15.intoArray(dst, d0 + 15 * ldd);
   }
 
   private static void copyColumns(float[] tile, float[] c, int c0, int ldc, int rows, int width) {
