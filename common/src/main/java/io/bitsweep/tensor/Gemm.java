@@ -10,17 +10,36 @@ import org.slf4j.LoggerFactory;
  * Matrix products in the PyTorch linear-layer layout: {@code C[T, N] = A[T, K] · W[N, K]ᵀ}, with
  * activations A and weights W both row-major (W is {@code [out_features, in_features]}).
  *
- * <p>Backends: {@code vector} (JDK Vector API tiles on the shared {@link Parallel} pool), {@code
+ * <p>Backends: {@code vector} (JDK Vector API kernels on the shared {@link Parallel} pool), {@code
  * blas} (sgemm of {@code dev.ludovic.netlib}, native when a system BLAS is loaded, Java otherwise),
  * {@code scalar} (plain loops) and {@code auto}. The system property {@value #BACKEND_PROPERTY}
  * picks one; {@code auto} uses native BLAS for matrix-matrix shapes when a native library is
  * loaded, and the vector kernels otherwise.
  *
- * <p>With the vector and scalar backends every element of C is one fixed chain of fused
- * multiply-adds over K, so a row's result does not depend on the other rows in the batch. BLAS
- * libraries make no such promise: their blocking depends on T, so with {@code auto} and a native
- * BLAS a row can change in the last bits when the batch around it changes. Set {@code
- * -Dbitsweep.gemm=vector} where bit-for-bit batch independence matters more than speed.
+ * <p>The vector backend picks a kernel by T alone:
+ *
+ * <ul>
+ *   <li>T = 1: eight scalar multiply-add chains at once ({@code ScalarKernels.multiplyRow}).
+ *   <li>1 &lt; T &lt; {@value #PACKED_MIN_TOKENS}: vector lanes along the tokens, with W read
+ *       unpacked ({@code VectorKernels.multiplyFewTokens}).
+ *   <li>T ≥ {@value #PACKED_MIN_TOKENS}: each task packs a panel of W columns transposed and runs
+ *       register tiles of 8 tokens × 3 vectors of columns against it ({@code
+ *       VectorKernels.multiplyPacked}).
+ * </ul>
+ *
+ * <p>With the vector and scalar backends every element of C is the same chain of fused
+ * multiply-adds over K in ascending order, starting from zero, whatever the kernel, tile or thread
+ * split. A row's result therefore does not depend on T or on the other rows in the batch, and the
+ * two backends give the same bits. BLAS libraries make no such promise: their blocking depends on
+ * T, so with {@code auto} and a native BLAS a row can change in the last bits when the batch around
+ * it changes. Set {@code -Dbitsweep.gemm=vector} where bit-for-bit batch independence matters more
+ * than speed.
+ *
+ * <p>Speed without a native BLAS, from {@code GemmBenchmark} on a shared 2-core AVX-512 machine
+ * (BENCHMARKS.md has the runs): the packed kernel ran the Qwen3.5-0.8B shapes at T = 2048 at 130 to
+ * 290 GFLOP/s, 1.4 to 4.8 times the lane-reduction kernel it replaced. A sequential chain per
+ * element cannot spread one token over vector lanes, so T = 1 products ran at 8 to 16 GFLOP/s
+ * against 13 to 24 for the old kernel.
  */
 public final class Gemm {
   /** System property that selects the backend: {@code auto} (default), vector, blas or scalar. */
@@ -44,7 +63,10 @@ public final class Gemm {
   /** Weight rows per task of the few-tokens kernel, which reads W without packing it. */
   private static final int FEW_TOKENS_COLUMNS = 256;
 
-  /** Weight rows per task of the scalar kernel: 64 rows of K = 1024 floats stay in a 256 KiB L2 cache. */
+  /**
+   * Weight rows per task of the scalar kernel: 64 rows of K = 1024 floats stay in a 256 KiB L2
+   * cache.
+   */
   private static final int ROWS_PER_TASK = 64;
 
   /** Activation rows per task of the scalar kernel and of the Java BLAS. */
@@ -54,6 +76,9 @@ public final class Gemm {
    * Smallest T for which {@code auto} prefers native BLAS over the vector kernels. On a shared
    * 2-core AVX-512 machine with Debian's OpenBLAS 0.3.21, sgemm ran 2 to 4 times faster than the
    * vector kernels at T = 64 to 256, and about as fast at T = 16 (GemmBenchmark, noisy timings).
+   *
+   * <p>NOTE: those timings predate the packed vector kernel, which is 2 to 5 times faster at T =
+   * 2048; the gap to OpenBLAS at small T has not been measured again.
    */
   private static final int BLAS_MIN_TOKENS = 32;
 

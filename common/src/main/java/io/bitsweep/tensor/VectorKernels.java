@@ -12,13 +12,15 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels. Only {@link Gemm} and {@link VectorOps} load this class, and only when the
  * {@code jdk.incubator.vector} module is present.
  *
- * <p>Every output element of a matrix product is computed the same way, whichever tile it falls in:
- * lanewise fused multiply-adds over whole vectors of K, a fixed tree of lanewise adds across the
- * lanes, then the K tail with scalar fused multiply-adds. A row's result therefore does not depend
- * on how many other rows are in the batch or how the work was split between threads.
+ * <p>The matrix-product kernels ({@link #multiplyPacked}, {@link #multiplyFewTokens}) compute every
+ * element of C as one chain of fused multiply-adds over K in ascending order, like {@link
+ * ScalarKernels#dot}, whichever kernel or tile it falls in. A row's result therefore does not
+ * depend on how many other rows are in the batch or how the work was split between threads.
  *
- * <p>The lane sum avoids {@code reduceLanes(ADD)}: its order is unspecified, and compiled and
- * interpreted code were seen to round differently, which made a row depend on its tile.
+ * <p>{@link #dot} (attention scores) uses another order: lanewise fused multiply-adds over whole
+ * vectors of K, a fixed tree of lanewise adds across the lanes, then the K tail with scalar fused
+ * multiply-adds. The lane sum avoids {@code reduceLanes(ADD)}: its order is unspecified, and
+ * compiled and interpreted code were seen to round differently.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -137,7 +139,8 @@ final class VectorKernels {
    * Computes the same elements as {@link #multiplyPacked}, with the same rounding, for a block of
    * at most {@link #lanes()} tokens. The vector lanes run along the tokens: the block of A is
    * transposed into {@code [k, LANES]}, and each element of W is broadcast. W is read once and not
-   * packed, which suits decoding and other products with few tokens.
+   * packed, which suits products with few tokens. A single token runs {@link
+   * ScalarKernels#multiplyRow} instead, which leaves no lanes empty.
    */
   static void multiplyFewTokens(
       float[] a,
@@ -199,7 +202,9 @@ final class VectorKernels {
       int w0 = wOff + j * k;
       FloatVector s0 = FloatVector.zero(SPECIES);
       for (int i = 0, q = 0; i < k; i++, q += LANES) {
-        s0 = FloatVector.fromArray(SPECIES, columns, q).fma(FloatVector.broadcast(SPECIES, w[w0 + i]), s0);
+        s0 =
+            FloatVector.fromArray(SPECIES, columns, q)
+                .fma(FloatVector.broadcast(SPECIES, w[w0 + i]), s0);
       }
       storeColumn(s0, sums, c, c0 + j, n, tokens);
     }
@@ -374,37 +379,69 @@ final class VectorKernels {
       FloatVector w1 = FloatVector.fromArray(SPECIES, p, q + LANES);
       FloatVector w2 = FloatVector.fromArray(SPECIES, p, q + 2 * LANES);
       FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + i]);
-      c00 = x.fma(w0, c00); c01 = x.fma(w1, c01); c02 = x.fma(w2, c02);
+      c00 = x.fma(w0, c00);
+      c01 = x.fma(w1, c01);
+      c02 = x.fma(w2, c02);
       x = FloatVector.broadcast(SPECIES, a[a1 + i]);
-      c10 = x.fma(w0, c10); c11 = x.fma(w1, c11); c12 = x.fma(w2, c12);
+      c10 = x.fma(w0, c10);
+      c11 = x.fma(w1, c11);
+      c12 = x.fma(w2, c12);
       x = FloatVector.broadcast(SPECIES, a[a2 + i]);
-      c20 = x.fma(w0, c20); c21 = x.fma(w1, c21); c22 = x.fma(w2, c22);
+      c20 = x.fma(w0, c20);
+      c21 = x.fma(w1, c21);
+      c22 = x.fma(w2, c22);
       x = FloatVector.broadcast(SPECIES, a[a3 + i]);
-      c30 = x.fma(w0, c30); c31 = x.fma(w1, c31); c32 = x.fma(w2, c32);
+      c30 = x.fma(w0, c30);
+      c31 = x.fma(w1, c31);
+      c32 = x.fma(w2, c32);
       x = FloatVector.broadcast(SPECIES, a[a4 + i]);
-      c40 = x.fma(w0, c40); c41 = x.fma(w1, c41); c42 = x.fma(w2, c42);
+      c40 = x.fma(w0, c40);
+      c41 = x.fma(w1, c41);
+      c42 = x.fma(w2, c42);
       x = FloatVector.broadcast(SPECIES, a[a5 + i]);
-      c50 = x.fma(w0, c50); c51 = x.fma(w1, c51); c52 = x.fma(w2, c52);
+      c50 = x.fma(w0, c50);
+      c51 = x.fma(w1, c51);
+      c52 = x.fma(w2, c52);
       x = FloatVector.broadcast(SPECIES, a[a6 + i]);
-      c60 = x.fma(w0, c60); c61 = x.fma(w1, c61); c62 = x.fma(w2, c62);
+      c60 = x.fma(w0, c60);
+      c61 = x.fma(w1, c61);
+      c62 = x.fma(w2, c62);
       x = FloatVector.broadcast(SPECIES, a[a7 + i]);
-      c70 = x.fma(w0, c70); c71 = x.fma(w1, c71); c72 = x.fma(w2, c72);
+      c70 = x.fma(w0, c70);
+      c71 = x.fma(w1, c71);
+      c72 = x.fma(w2, c72);
     }
-    c00.intoArray(c, c0); c01.intoArray(c, c0 + LANES); c02.intoArray(c, c0 + 2 * LANES);
+    c00.intoArray(c, c0);
+    c01.intoArray(c, c0 + LANES);
+    c02.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c10.intoArray(c, c0); c11.intoArray(c, c0 + LANES); c12.intoArray(c, c0 + 2 * LANES);
+    c10.intoArray(c, c0);
+    c11.intoArray(c, c0 + LANES);
+    c12.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c20.intoArray(c, c0); c21.intoArray(c, c0 + LANES); c22.intoArray(c, c0 + 2 * LANES);
+    c20.intoArray(c, c0);
+    c21.intoArray(c, c0 + LANES);
+    c22.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c30.intoArray(c, c0); c31.intoArray(c, c0 + LANES); c32.intoArray(c, c0 + 2 * LANES);
+    c30.intoArray(c, c0);
+    c31.intoArray(c, c0 + LANES);
+    c32.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c40.intoArray(c, c0); c41.intoArray(c, c0 + LANES); c42.intoArray(c, c0 + 2 * LANES);
+    c40.intoArray(c, c0);
+    c41.intoArray(c, c0 + LANES);
+    c42.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c50.intoArray(c, c0); c51.intoArray(c, c0 + LANES); c52.intoArray(c, c0 + 2 * LANES);
+    c50.intoArray(c, c0);
+    c51.intoArray(c, c0 + LANES);
+    c52.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c60.intoArray(c, c0); c61.intoArray(c, c0 + LANES); c62.intoArray(c, c0 + 2 * LANES);
+    c60.intoArray(c, c0);
+    c61.intoArray(c, c0 + LANES);
+    c62.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c70.intoArray(c, c0); c71.intoArray(c, c0 + LANES); c72.intoArray(c, c0 + 2 * LANES);
+    c70.intoArray(c, c0);
+    c71.intoArray(c, c0 + LANES);
+    c72.intoArray(c, c0 + 2 * LANES);
   }
 
   private static void tile4x3(float[] a, int a0, int k, float[] p, float[] c, int c0, int ldc) {
@@ -419,21 +456,37 @@ final class VectorKernels {
       FloatVector w1 = FloatVector.fromArray(SPECIES, p, q + LANES);
       FloatVector w2 = FloatVector.fromArray(SPECIES, p, q + 2 * LANES);
       FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + i]);
-      c00 = x.fma(w0, c00); c01 = x.fma(w1, c01); c02 = x.fma(w2, c02);
+      c00 = x.fma(w0, c00);
+      c01 = x.fma(w1, c01);
+      c02 = x.fma(w2, c02);
       x = FloatVector.broadcast(SPECIES, a[a1 + i]);
-      c10 = x.fma(w0, c10); c11 = x.fma(w1, c11); c12 = x.fma(w2, c12);
+      c10 = x.fma(w0, c10);
+      c11 = x.fma(w1, c11);
+      c12 = x.fma(w2, c12);
       x = FloatVector.broadcast(SPECIES, a[a2 + i]);
-      c20 = x.fma(w0, c20); c21 = x.fma(w1, c21); c22 = x.fma(w2, c22);
+      c20 = x.fma(w0, c20);
+      c21 = x.fma(w1, c21);
+      c22 = x.fma(w2, c22);
       x = FloatVector.broadcast(SPECIES, a[a3 + i]);
-      c30 = x.fma(w0, c30); c31 = x.fma(w1, c31); c32 = x.fma(w2, c32);
+      c30 = x.fma(w0, c30);
+      c31 = x.fma(w1, c31);
+      c32 = x.fma(w2, c32);
     }
-    c00.intoArray(c, c0); c01.intoArray(c, c0 + LANES); c02.intoArray(c, c0 + 2 * LANES);
+    c00.intoArray(c, c0);
+    c01.intoArray(c, c0 + LANES);
+    c02.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c10.intoArray(c, c0); c11.intoArray(c, c0 + LANES); c12.intoArray(c, c0 + 2 * LANES);
+    c10.intoArray(c, c0);
+    c11.intoArray(c, c0 + LANES);
+    c12.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c20.intoArray(c, c0); c21.intoArray(c, c0 + LANES); c22.intoArray(c, c0 + 2 * LANES);
+    c20.intoArray(c, c0);
+    c21.intoArray(c, c0 + LANES);
+    c22.intoArray(c, c0 + 2 * LANES);
     c0 += ldc;
-    c30.intoArray(c, c0); c31.intoArray(c, c0 + LANES); c32.intoArray(c, c0 + 2 * LANES);
+    c30.intoArray(c, c0);
+    c31.intoArray(c, c0 + LANES);
+    c32.intoArray(c, c0 + 2 * LANES);
   }
 
   private static void tile1x3(float[] a, int a0, int k, float[] p, float[] c, int c0) {
@@ -444,12 +497,16 @@ final class VectorKernels {
       FloatVector w1 = FloatVector.fromArray(SPECIES, p, q + LANES);
       FloatVector w2 = FloatVector.fromArray(SPECIES, p, q + 2 * LANES);
       FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + i]);
-      c00 = x.fma(w0, c00); c01 = x.fma(w1, c01); c02 = x.fma(w2, c02);
+      c00 = x.fma(w0, c00);
+      c01 = x.fma(w1, c01);
+      c02 = x.fma(w2, c02);
     }
-    c00.intoArray(c, c0); c01.intoArray(c, c0 + LANES); c02.intoArray(c, c0 + 2 * LANES);
+    c00.intoArray(c, c0);
+    c01.intoArray(c, c0 + LANES);
+    c02.intoArray(c, c0 + 2 * LANES);
   }
 
-  /** Dot product of {@code n} elements, with the same rounding as the matrix kernels. */
+  /** Dot product of {@code n} elements, rounded in the lane order described on this class. */
   static float dot(float[] a, int a0, float[] b, int b0, int n) {
     FloatVector s = FloatVector.zero(SPECIES);
     int bound = SPECIES.loopBound(n);

@@ -82,7 +82,14 @@ class GemmTest {
   void vectorMatchesScalarBits() {
     Random random = new Random(11);
     int[][] shapes = {
-      {1, 7, 5}, {3, 50, 33}, {16, 49, 64}, {31, 97, 40}, {32, 48, 17}, {64, 50, 7}, {70, 96, 16}, {77, 150, 130}
+      {1, 7, 5},
+      {3, 50, 33},
+      {16, 49, 64},
+      {31, 97, 40},
+      {32, 48, 17},
+      {64, 50, 7},
+      {70, 96, 16},
+      {77, 150, 130}
     };
     for (int[] shape : shapes) {
       int t = shape[0], n = shape[1], k = shape[2];
