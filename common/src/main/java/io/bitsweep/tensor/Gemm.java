@@ -36,10 +36,10 @@ import org.slf4j.LoggerFactory;
  * than speed.
  *
  * <p>Speed without a native BLAS, from {@code GemmBenchmark} on a shared 2-core AVX-512 machine
- * (BENCHMARKS.md has the runs): the packed kernel ran the Qwen3.5-0.8B shapes at T = 2048 at 130 to
- * 290 GFLOP/s, 1.4 to 4.8 times the lane-reduction kernel it replaced. A sequential chain per
- * element cannot spread one token over vector lanes, so T = 1 products ran at 8 to 16 GFLOP/s
- * against 13 to 24 for the old kernel.
+ * (BENCHMARKS.md has the runs): the packed kernel ran the Qwen3.5-0.8B shapes at T = 2048 at 128 to
+ * 296 GFLOP/s, 1.4 to 5 times the lane-reduction kernel it replaced. A sequential chain per element
+ * cannot spread one token over vector lanes, so T = 1 products ran at 9 to 17 GFLOP/s against 11 to
+ * 22 for the old kernel.
  */
 public final class Gemm {
   /** System property that selects the backend: {@code auto} (default), vector, blas or scalar. */
@@ -54,7 +54,7 @@ public final class Gemm {
    */
   private static final int PACKED_MIN_TOKENS = 32;
 
-  /** Fewest tokens per task of the packed kernel, which packs its panel of W once per task. */
+  /** Minimum tokens per task of the packed kernel, which packs its panel of W once per task. */
   private static final int PACKED_MIN_TOKENS_PER_TASK = 128;
 
   /** Tasks per pool thread that the packed kernel aims for, so that threads finish together. */
@@ -77,8 +77,8 @@ public final class Gemm {
    * 2-core AVX-512 machine with Debian's OpenBLAS 0.3.21, sgemm ran 2 to 4 times faster than the
    * vector kernels at T = 64 to 256, and about as fast at T = 16 (GemmBenchmark, noisy timings).
    *
-   * <p>NOTE: those timings predate the packed vector kernel, which is 2 to 5 times faster at T =
-   * 2048; the gap to OpenBLAS at small T has not been measured again.
+   * <p>NOTE: those timings predate the packed vector kernel, which ran 1.4 to 5 times faster than
+   * the old one at T = 2048; the gap to OpenBLAS at small T has not been measured again.
    */
   private static final int BLAS_MIN_TOKENS = 32;
 
@@ -231,15 +231,10 @@ public final class Gemm {
     }
     int panelColumns = VectorKernels.PANEL_COLUMNS;
     int panels = (n + panelColumns - 1) / panelColumns;
-    int tokenBlocks = 1;
-    if (!serial) {
-      int wanted = (TASKS_PER_THREAD * Parallel.parallelism() + panels - 1) / panels;
-      tokenBlocks = Math.max(1, Math.min(wanted, t / PACKED_MIN_TOKENS_PER_TASK));
-    }
-    int blocks = tokenBlocks;
-    int tokensPerBlock = (t + blocks - 1) / blocks;
+    int tokenBlocks = serial ? 1 : packedTokenBlocks(t, panels);
+    int tokensPerBlock = (t + tokenBlocks - 1) / tokenBlocks;
     Parallel.forEach(
-        serial ? 1 : panels * blocks,
+        serial ? 1 : panels * tokenBlocks,
         task -> {
           int t0 = serial ? 0 : (task / panels) * tokensPerBlock;
           int t1 = serial ? t : Math.min(t, t0 + tokensPerBlock);
@@ -247,6 +242,16 @@ public final class Gemm {
           int n1 = serial ? n : Math.min(n, n0 + panelColumns);
           VectorKernels.multiplyPacked(a, aOff, w, wOff, c, cOff, n, k, t0, t1, n0, n1);
         });
+  }
+
+  /**
+   * Returns how many token blocks to split a packed product into: enough for {@value
+   * #TASKS_PER_THREAD} tasks per pool thread, but no block shorter than {@value
+   * #PACKED_MIN_TOKENS_PER_TASK} tokens, because every block packs its panels of W again.
+   */
+  private static int packedTokenBlocks(int t, int panels) {
+    int forBalance = (TASKS_PER_THREAD * Parallel.parallelism() + panels - 1) / panels;
+    return Math.max(1, Math.min(forBalance, t / PACKED_MIN_TOKENS_PER_TASK));
   }
 
   /*
