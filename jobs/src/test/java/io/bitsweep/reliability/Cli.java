@@ -1,6 +1,7 @@
 package io.bitsweep.reliability;
 
 import io.bitsweep.cli.Main;
+import io.bitsweep.jobs.OutputLock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -55,7 +56,10 @@ final class Cli {
     return result;
   }
 
-  /** Names under {@code folder}, relative to it, without the log folder the CLI creates. */
+  /**
+   * Names under {@code folder}, relative to it, without the log folder and the lock file that the
+   * CLI creates there.
+   */
   static List<String> filesBesideLogs(Path folder) {
     if (!Files.exists(folder)) {
       return List.of();
@@ -64,6 +68,7 @@ final class Cli {
       return walk.filter(p -> !p.equals(folder))
           .map(p -> folder.relativize(p).toString())
           .filter(name -> !name.equals("logs") && !name.startsWith("logs/"))
+          .filter(name -> !name.equals(OutputLock.FILE_NAME))
           .sorted()
           .toList();
     } catch (IOException e) {
