@@ -190,7 +190,13 @@ public final class MlxWriter {
     }
   }
 
-  private static void rejectQuantizedSource(JsonNode configJson, Path model) {
+  /**
+   * Rejects a model whose config.json has a quantization entry: quantizing starts from the
+   * unquantized checkpoint.
+   *
+   * @throws MlxException naming the folder
+   */
+  public static void rejectQuantizedSource(JsonNode configJson, Path model) {
     if (configJson.has("quantization") || configJson.has("quantization_config")) {
       throw new MlxException(
           "Cannot quantize "

@@ -1,5 +1,6 @@
 package io.bitsweep.cli;
 
+import io.bitsweep.mlx.MlxWriter;
 import io.bitsweep.quant.QuantConfig;
 import io.bitsweep.quant.QuantPlan;
 import io.bitsweep.safetensors.Checkpoint;
@@ -28,6 +29,7 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     QuantConfig parsed = QuantConfig.parse(Files.readString(config), config.toString());
     try (Checkpoint checkpoint = Checkpoint.open(model.resolve())) {
+      MlxWriter.rejectQuantizedSource(checkpoint.configJson(), checkpoint.directory());
       QuantPlan plan =
           QuantPlan.resolve(
               parsed,

@@ -106,6 +106,29 @@ class PlanInspectCommandsTest {
   }
 
   @Test
+  void planRejectsQuantizedFolder() throws IOException {
+    Path config = TinyModelCopy.writeFile(tmp, "4bit.json", "{\"default\": 4}");
+    Path out = tmp.resolve("mlx");
+    Cli.Result written =
+        Cli.run(
+            "write-mlx",
+            "--model", TinyModelCopy.source().toString(),
+            "--config", config.toString(),
+            "--out", out.toString());
+    assertThat(written.status()).as("write-mlx exit status").isZero();
+
+    Cli.Result result = Cli.run("plan", "--model", out.toString(), "--config", config.toString());
+
+    assertThat(result.status()).as("exit status").isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "bitsweep plan: Cannot quantize "
+                + out
+                + ": its config.json already has a quantization entry; pass the unquantized"
+                + " Hugging Face checkpoint\n");
+  }
+
+  @Test
   void inspectMatchesShardFiles() throws IOException {
     Path config =
         TinyModelCopy.writeFile(
