@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * is still writing them, so a second command on the same folder must fail instead. The lock is an
  * operating-system file lock on {@value #FILE_NAME}, so it is released when the holding process
  * dies, even by SIGKILL, and a rerun after a killed driver is not blocked. The file stays behind
- * and holds a description of the last holder.
+ * and contains a description of the last holder.
  *
  * <p>NOTE: folders on object stores ({@code s3a://}) get no lock, because they offer no lock that
  * is released when its holder dies; there only one command may write a folder at a time.
@@ -34,8 +34,8 @@ public final class OutputLock implements AutoCloseable {
   private static final OutputLock NONE = new OutputLock(null, null, null);
 
   /**
-   * Lock files this JVM holds. A second channel on a held file is never opened, because on Linux
-   * closing any channel of a file releases every lock the process holds on it.
+   * Lock files that this JVM has locked. A second channel on such a file is never opened, because
+   * on Linux closing any channel of a file releases every lock the process has on it.
    */
   private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
@@ -53,7 +53,8 @@ public final class OutputLock implements AutoCloseable {
    * Locks the output folder {@code out} for {@code command}, creating the folder if needed, or
    * returns a lock that does nothing when {@code out} is a remote URI.
    *
-   * @throws IllegalStateException when another process, or another command of this JVM, holds it
+   * @throws IllegalStateException when another process, or another command of this JVM, has
+   *     the lock
    */
   public static OutputLock acquire(String out, String command) {
     if (ModelRef.isRemote(out)) {
@@ -114,7 +115,7 @@ public final class OutputLock implements AutoCloseable {
     }
   }
 
-  /** Returns the error for a folder that another command holds. */
+  /** Returns the error for a folder that another command has locked. */
   private static IllegalStateException held(String out, String holder) {
     return new IllegalStateException(
         "Cannot write to "
