@@ -73,12 +73,10 @@ public final class Gemm {
   private static final int TOKENS_PER_TASK = 64;
 
   /**
-   * Smallest T for which {@code auto} prefers native BLAS over the vector kernels. On a shared
-   * 2-core AVX-512 machine with Debian's OpenBLAS 0.3.21, sgemm ran 2 to 4 times faster than the
-   * vector kernels at T = 64 to 256, and about as fast at T = 16 (GemmBenchmark, noisy timings).
-   *
-   * <p>NOTE: those timings predate the packed vector kernel, which ran 1.4 to 5 times faster than
-   * the old one at T = 2048; the gap to OpenBLAS at small T has not been measured again.
+   * Smallest T for which {@code auto} prefers native BLAS over the vector kernels. Against the
+   * packed vector kernel, on a 2-core AVX-512 machine with Debian's OpenBLAS 0.3.21 and the
+   * Qwen3.5-0.8B shapes, sgemm ran 1.2 to 1.4 times as fast at T = 2048, 1.4 to 1.9 times at T =
+   * 64 to 256 and 1.7 to 3.8 times at T = 32 (GemmBenchmark, BENCHMARKS.md).
    */
   private static final int BLAS_MIN_TOKENS = 32;
 
