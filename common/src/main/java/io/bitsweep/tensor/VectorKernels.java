@@ -273,6 +273,8 @@ final class VectorKernels {
     FloatVector r13 = FloatVector.fromArray(SPECIES, src, s0 + 13 * lds);
     FloatVector r14 = FloatVector.fromArray(SPECIES, src, s0 + 14 * lds);
     FloatVector r15 = FloatVector.fromArray(SPECIES, src, s0 + 15 * lds);
+
+    // Step 1 swaps bit 3 (rows r and r + 8).
     FloatVector e0 = r0.blend(r8.rearrange(UP_8), MASK_8);
     FloatVector e8 = r0.rearrange(DOWN_8).blend(r8, MASK_8);
     FloatVector e1 = r1.blend(r9.rearrange(UP_8), MASK_8);
@@ -289,6 +291,8 @@ final class VectorKernels {
     FloatVector e14 = r6.rearrange(DOWN_8).blend(r14, MASK_8);
     FloatVector e7 = r7.blend(r15.rearrange(UP_8), MASK_8);
     FloatVector e15 = r7.rearrange(DOWN_8).blend(r15, MASK_8);
+
+    // Step 2 swaps bit 2 (rows r and r + 4).
     FloatVector f0 = e0.blend(e4.rearrange(UP_4), MASK_4);
     FloatVector f4 = e0.rearrange(DOWN_4).blend(e4, MASK_4);
     FloatVector f1 = e1.blend(e5.rearrange(UP_4), MASK_4);
@@ -305,6 +309,8 @@ final class VectorKernels {
     FloatVector f14 = e10.rearrange(DOWN_4).blend(e14, MASK_4);
     FloatVector f11 = e11.blend(e15.rearrange(UP_4), MASK_4);
     FloatVector f15 = e11.rearrange(DOWN_4).blend(e15, MASK_4);
+
+    // Step 3 swaps bit 1 (rows r and r + 2).
     FloatVector g0 = f0.blend(f2.rearrange(UP_2), MASK_2);
     FloatVector g2 = f0.rearrange(DOWN_2).blend(f2, MASK_2);
     FloatVector g1 = f1.blend(f3.rearrange(UP_2), MASK_2);
@@ -321,6 +327,8 @@ final class VectorKernels {
     FloatVector g14 = f12.rearrange(DOWN_2).blend(f14, MASK_2);
     FloatVector g13 = f13.blend(f15.rearrange(UP_2), MASK_2);
     FloatVector g15 = f13.rearrange(DOWN_2).blend(f15, MASK_2);
+
+    // Step 4 swaps bit 0 (rows r and r + 1).
     FloatVector h0 = g0.blend(g1.rearrange(UP_1), MASK_1);
     FloatVector h1 = g0.rearrange(DOWN_1).blend(g1, MASK_1);
     FloatVector h2 = g2.blend(g3.rearrange(UP_1), MASK_1);
@@ -337,6 +345,7 @@ final class VectorKernels {
     FloatVector h13 = g12.rearrange(DOWN_1).blend(g13, MASK_1);
     FloatVector h14 = g14.blend(g15.rearrange(UP_1), MASK_1);
     FloatVector h15 = g14.rearrange(DOWN_1).blend(g15, MASK_1);
+
     h0.intoArray(dst, d0);
     h1.intoArray(dst, d0 + ldd);
     h2.intoArray(dst, d0 + 2 * ldd);
@@ -383,6 +392,7 @@ final class VectorKernels {
     FloatVector c60 = zero, c61 = zero, c62 = zero;
     FloatVector c70 = zero, c71 = zero, c72 = zero;
     int a1 = a0 + k, a2 = a1 + k, a3 = a2 + k, a4 = a3 + k, a5 = a4 + k, a6 = a5 + k, a7 = a6 + k;
+
     for (int i = 0, q = 0; i < k; i++, q += PANEL_COLUMNS) {
       FloatVector w0 = FloatVector.fromArray(SPECIES, p, q);
       FloatVector w1 = FloatVector.fromArray(SPECIES, p, q + LANES);
@@ -420,6 +430,7 @@ final class VectorKernels {
       c71 = x.fma(w1, c71);
       c72 = x.fma(w2, c72);
     }
+
     c00.intoArray(c, c0);
     c01.intoArray(c, c0 + LANES);
     c02.intoArray(c, c0 + 2 * LANES);
